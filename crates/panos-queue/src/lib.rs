@@ -1,0 +1,1 @@
+//! The shared-directory protocol (work in progress).

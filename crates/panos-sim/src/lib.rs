@@ -1,0 +1,1 @@
+//! A Panorama simulator with a managed firewall fleet (work in progress).

@@ -1,0 +1,3 @@
+//! `panos-sim`: runs the simulator (work in progress).
+
+fn main() {}

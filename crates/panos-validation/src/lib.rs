@@ -1,0 +1,1 @@
+//! Readiness checks, snapshots and comparison (work in progress).

@@ -1,0 +1,62 @@
+//! `cargo xtask`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! - `cargo xtask ci`: what CI runs: `cargo fmt --check`, clippy with `-D warnings`, the tests.
+//! - `cargo xtask tidy`: the crate dependency rules of DESIGN.md and the module-doc rule (the
+//!   same check runs as a test under plain `cargo test`).
+
+mod tidy;
+
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("tidy") => tidy::check(&tidy::workspace_root()).map_err(|problems| {
+            for problem in &problems {
+                eprintln!("tidy: {problem}");
+            }
+            format!("{} tidy problem(s)", problems.len())
+        }),
+        _ => {
+            eprintln!("usage: cargo xtask <ci|tidy>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ci() -> Result<(), String> {
+    let root = tidy::workspace_root();
+    let steps: [&[&str]; 3] = [
+        &["fmt", "--all", "--", "--check"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &["test", "--workspace", "--locked"],
+    ];
+    for step in steps {
+        eprintln!("xtask ci: cargo {}", step.join(" "));
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(step)
+            .current_dir(&root)
+            .status()
+            .map_err(|err| format!("cannot run cargo: {err}"))?;
+        if !status.success() {
+            return Err(format!("`cargo {}` failed ({status})", step.join(" ")));
+        }
+    }
+    Ok(())
+}
