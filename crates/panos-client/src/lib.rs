@@ -11,6 +11,7 @@
 pub mod api;
 pub mod error;
 pub mod model;
+pub mod parse;
 pub mod types;
 
 pub use api::PanosApi;

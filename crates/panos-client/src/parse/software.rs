@@ -1,0 +1,72 @@
+//! `request system software check` and `request system software info`: the software catalog.
+
+use super::envelope::open;
+use super::{Ctx, children, flag_of, number_of, path, text_of};
+use crate::error::ClientError;
+use crate::model::{SoftwareCatalog, SoftwareImage};
+use crate::types::SoftwareVersion;
+
+/// Parses the answer to `request system software check` or `… info`, sorted by version,
+/// oldest first (devices do not sort reliably). Entries whose version is not a PAN-OS version
+/// are skipped with a warning.
+///
+/// # Errors
+/// An envelope error (`Failed to check upgrade info …` when the update server is out of reach).
+pub fn parse_software_catalog(xml: &str) -> Result<SoftwareCatalog, ClientError> {
+    software_catalog(&Ctx::new("request system software"), xml)
+}
+
+pub(crate) fn software_catalog(ctx: &Ctx<'_>, xml: &str) -> Result<SoftwareCatalog, ClientError> {
+    let response = open(ctx, xml)?;
+    let Some(versions) = path(response.root(), &["result", "sw-updates", "versions"]) else {
+        return Ok(SoftwareCatalog::default());
+    };
+    let mut images = Vec::new();
+    for entry in children(versions, "entry") {
+        let text = text_of(entry, "version").unwrap_or_default();
+        let Ok(version) = text.parse::<SoftwareVersion>() else {
+            tracing::warn!(
+                operation = ctx.operation,
+                version = %text.chars().take(40).collect::<String>(),
+                "skipping a catalog entry whose version is not valid"
+            );
+            continue;
+        };
+        images.push(SoftwareImage {
+            version,
+            filename: text_of(entry, "filename"),
+            size_mb: number_of(entry, "size"),
+            size_kb: number_of(entry, "size-kb"),
+            released_on: text_of(entry, "released-on"),
+            downloaded: flag_of(entry, "downloaded").unwrap_or(false),
+            current: flag_of(entry, "current").unwrap_or(false),
+            latest: flag_of(entry, "latest").unwrap_or(false),
+            uploaded: flag_of(entry, "uploaded").unwrap_or(false),
+        });
+    }
+    images.sort_by(|a, b| a.version.cmp(&b.version));
+    Ok(SoftwareCatalog { images })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_and_skips_bad_versions() {
+        let body = "<response status='success'><result><sw-updates><versions>\
+            <entry><version>10.2.9-h1</version><current>yes</current></entry>\
+            <entry><version>bogus</version></entry>\
+            <entry><version>10.2.9</version><downloaded>yes</downloaded></entry>\
+            </versions></sw-updates></result></response>";
+        let catalog = parse_software_catalog(body).unwrap();
+        let versions: Vec<String> = catalog
+            .images
+            .iter()
+            .map(|i| i.version.to_string())
+            .collect();
+        assert_eq!(versions, ["10.2.9", "10.2.9-h1"]);
+        assert!(catalog.images[0].downloaded);
+        assert_eq!(catalog.current().unwrap().version.to_string(), "10.2.9-h1");
+    }
+}
