@@ -62,42 +62,41 @@ fn same_paths(a: &[RoutePath], b: &[RoutePath], compare_metric: bool) -> bool {
         })
 }
 
+/// Sorted projection of a route's paths.
+fn project<T: Ord>(entry: &RouteEntry, f: impl Fn(&RoutePath) -> T) -> Vec<T> {
+    let mut values: Vec<T> = entry.paths.iter().map(f).collect();
+    values.sort_unstable();
+    values
+}
+
+/// What differs between two versions of a route. A per-next-hop attribute (flags, metric)
+/// counts as changed when its values differ, or, with the same next hops, when a next hop's
+/// value differs; a new next hop alone is a next-hop change only.
 fn changed_fields(
     before: &RouteEntry,
     after: &RouteEntry,
     compare_metric: bool,
 ) -> Vec<RouteField> {
     let mut fields = Vec::new();
-    if before.nexthops() != after.nexthops() {
+    let same_hops = before.nexthops() == after.nexthops();
+    if !same_hops {
         fields.push(RouteField::Nexthops);
     }
     if before.interfaces() != after.interfaces() {
         fields.push(RouteField::Interfaces);
     }
-    let flags = |e: &RouteEntry| -> Vec<(String, String)> {
-        let mut v: Vec<_> = e
-            .paths
-            .iter()
-            .map(|p| (p.nexthop.clone(), p.flags.clone()))
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    if flags(before) != flags(after) {
+    let flags_differ = project(before, |p| p.flags.clone()) != project(after, |p| p.flags.clone())
+        || (same_hops
+            && project(before, |p| (p.nexthop.clone(), p.flags.clone()))
+                != project(after, |p| (p.nexthop.clone(), p.flags.clone())));
+    if flags_differ {
         fields.push(RouteField::Flags);
     }
-    let metrics = |e: &RouteEntry| -> Vec<(String, Option<u32>)> {
-        let mut v: Vec<_> = e
-            .paths
-            .iter()
-            .map(|p| (p.nexthop.clone(), p.metric))
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    if compare_metric && metrics(before) != metrics(after) {
+    let metric_differs = project(before, |p| p.metric) != project(after, |p| p.metric)
+        || (same_hops
+            && project(before, |p| (p.nexthop.clone(), p.metric))
+                != project(after, |p| (p.nexthop.clone(), p.metric)));
+    if compare_metric && metric_differs {
         fields.push(RouteField::Metric);
     }
     if fields.is_empty() {

@@ -257,22 +257,28 @@ fn table_metric(table: &str, what: &str, count: u64, base: u64, rule: &ChangeRul
         Some(pct) => format!("{count} of {base} ({pct:.2} %)"),
         None => format!("{count} (none before)"),
     };
+    let noun = match (table, count) {
+        ("routes", 1) => "route",
+        ("routes", _) => "routes",
+        (_, 1) => "ARP entry",
+        _ => "ARP entries",
+    };
     let (outcome, message) = match (count, rule.judge(count, base)) {
-        (0, _) => (Outcome::Pass, format!("no {table} entry {what}")),
+        (0, _) => (Outcome::Pass, format!("no {noun} {what}")),
         (_, None) => (
             Outcome::Info,
-            format!("{count} {table} entries {what}, within the allowance"),
+            format!("{count} {noun} {what}, within the allowance"),
         ),
         (_, Some(level)) => (
             Outcome::from_level(level),
             format!(
-                "{count} {table} entries {what}, beyond the allowance ({}); see the list below \
-                 and check those {} on the device before accepting the upgrade",
+                "{count} {noun} {what}, beyond the allowance ({}); see the list below and check \
+                 them on the device (`show {}`) before accepting the upgrade",
                 rule.describe(),
                 if table == "routes" {
-                    "routes"
+                    "routing route"
                 } else {
-                    "neighbours"
+                    "arp entry name='all'"
                 }
             ),
         ),

@@ -262,7 +262,23 @@ fn job_text(job: &JobStatus) -> String {
         JobOutcome::Fail => " (failed)",
         _ => "",
     };
+    let state = if state.is_empty() {
+        "status unknown".to_owned()
+    } else {
+        state
+    };
     format!("{kind} {id} {state}{progress}{outcome}")
+}
+
+/// Whether a job still holds the device: anything not `FIN`, except the id-less, status-less
+/// records of failed jobs that `show jobs all` keeps listing ("job failed because of configd
+/// restart"): those never finish and must not block upgrades forever.
+fn is_running(job: &JobStatus) -> bool {
+    match &job.state {
+        JobState::Finished => false,
+        JobState::Other(text) if text.trim().is_empty() && job.id.is_none() => false,
+        _ => true,
+    }
 }
 
 /// No job running or pending.
@@ -277,7 +293,7 @@ pub fn jobs(input: &ReadinessInput) -> Vec<Finding> {
     };
     let running: Vec<String> = jobs
         .iter()
-        .filter(|j| !j.is_finished())
+        .filter(|j| is_running(j))
         .map(job_text)
         .collect();
     if running.is_empty() {
