@@ -1,0 +1,293 @@
+//! Pre-flight and post-flight for one device and hop: readiness checks and the pre-upgrade
+//! snapshot before anything is changed; the post-upgrade snapshot and its comparison after.
+//! The checks and the comparison are panos-validation's; this module collects their input
+//! through the API (each read once, shared by the checks and the snapshot), reports them as
+//! events, and turns a blocking verdict into a failure.
+
+use chrono::Utc;
+use panos_client::model::{DiskSpace, HaStatus, ManagedDevice, RoutingEngine, SystemInfo};
+use panos_client::{PanosApi, Serial};
+use panos_validation::readiness::{self, ReadinessInput};
+use panos_validation::{PostflightPolicy, Severity, Snapshot, Verdict, compare};
+
+use crate::error::UpgradeFailure;
+use crate::event::{Event, ProgressSink, SnapshotPhase, Step};
+use crate::plan::HopPlan;
+use crate::run::{Run, Stop};
+
+/// A pre-upgrade snapshot kept for the post-upgrade comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreSnapshot {
+    /// The device.
+    pub serial: Serial,
+    /// The hop it was taken before (index into the device's path).
+    pub hop_index: usize,
+    /// The snapshot.
+    pub snapshot: Snapshot,
+}
+
+/// The pre-upgrade snapshots of a job.
+pub type PreSnapshots = Vec<PreSnapshot>;
+
+/// What one collection round read from a device.
+struct Collected {
+    info: Result<SystemInfo, String>,
+    disk: Result<DiskSpace, String>,
+    ha: Result<HaStatus, String>,
+    snapshot: Snapshot,
+}
+
+fn reason(stop: Stop) -> String {
+    match stop {
+        Stop::Failed(failure) => failure.message,
+        Stop::Cancelled { .. } => "cancelled".to_owned(),
+    }
+}
+
+impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
+    async fn collect(&self, i: usize, step: Step) -> Collected {
+        let serial = self.serial(i);
+        let api = self.api;
+        let info = self
+            .read(i, step, "read the device's system info", || {
+                api.system_info(&serial)
+            })
+            .await
+            .map_err(reason);
+        let engine = match &info {
+            Ok(info) if info.advanced_routing == Some(true) => RoutingEngine::Advanced,
+            _ => RoutingEngine::Legacy,
+        };
+        let sessions = self
+            .read(i, step, "read the session info", || {
+                api.session_info(&serial)
+            })
+            .await
+            .map_err(reason);
+        let routes = self
+            .read(i, step, "read the route table", || {
+                api.routes(&serial, engine)
+            })
+            .await
+            .map_err(reason);
+        let arp = self
+            .read(i, step, "read the ARP table", || api.arp(&serial))
+            .await
+            .map_err(reason);
+        let disk = self
+            .read(i, step, "read the disk space", || api.disk_space(&serial))
+            .await
+            .map_err(reason);
+        let ha = self
+            .read(i, step, "read the HA state", || api.ha_state(&serial))
+            .await
+            .map_err(reason);
+        let snapshot = Snapshot::builder(serial.clone(), Utc::now())
+            .system_info(info.clone())
+            .sessions(sessions)
+            .routes(routes)
+            .arp(arp)
+            .disk(disk.clone())
+            .ha(ha.clone())
+            .build();
+        Collected {
+            info,
+            disk,
+            ha,
+            snapshot,
+        }
+    }
+
+    async fn emit_snapshot(&self, i: usize, phase: SnapshotPhase, snapshot: &Snapshot) {
+        self.sink
+            .emit(Event::Snapshot {
+                serial: self.serial(i),
+                hop_index: self.cp.devices[i].hop_index,
+                phase,
+                snapshot: Box::new(snapshot.clone()),
+            })
+            .await;
+    }
+
+    /// Readiness checks and the pre-upgrade snapshot of device `i` for `plan`'s hop;
+    /// `peer` is the HA peer's index for a pair. Returns the warnings; a blocking finding
+    /// fails the device before anything is sent to it.
+    pub async fn preflight(
+        &mut self,
+        i: usize,
+        plan: &HopPlan,
+        peer: Option<usize>,
+    ) -> Result<Vec<String>, Stop> {
+        self.enter(i, Step::Preflight, "readiness checks and snapshot")
+            .await;
+        let serial = self.serial(i);
+        let api = self.api;
+        let collected = self.collect(i, Step::Preflight).await;
+        let hop_index = self.cp.devices[i].hop_index;
+        self.emit_snapshot(i, SnapshotPhase::PreFlight, &collected.snapshot)
+            .await;
+
+        let mut input = ReadinessInput::new(serial.clone(), plan.version.clone());
+        input.base_image = plan.base_image.clone();
+        if let Ok(info) = &collected.info {
+            input.current_version = Some(info.sw_version.clone());
+            // The targeted call went through Panorama, so the device is connected to it.
+            input.managed = Some(ManagedDevice {
+                serial: serial.clone(),
+                hostname: Some(info.hostname.clone()),
+                ip_address: info.ip_address.clone(),
+                model: Some(info.model.clone()),
+                family: info.family.clone(),
+                sw_version: Some(info.sw_version.clone()),
+                app_version: info.app_version.clone(),
+                connected: true,
+                ha: None,
+            });
+        }
+        input.disk = collected.disk.ok();
+        input.ha_local = collected.ha.ok();
+        input.catalog = self
+            .read(i, Step::Preflight, "read the software catalog", || {
+                api.software_info(&serial)
+            })
+            .await
+            .ok();
+        input.jobs = self
+            .read(i, Step::Preflight, "list the device's jobs", || {
+                api.jobs_all(&serial)
+            })
+            .await
+            .ok();
+        input.chassis_ready = self
+            .read(i, Step::Preflight, "read chassis readiness", || {
+                api.chassis_ready(&serial)
+            })
+            .await
+            .ok();
+        if let Some(peer) = peer {
+            input.expect_ha_pair = true;
+            let peer_serial = self.serial(peer);
+            input.ha_peer = self
+                .read(peer, Step::Preflight, "read the peer's HA state", || {
+                    api.ha_state(&peer_serial)
+                })
+                .await
+                .ok();
+        }
+        let report = readiness::check(&input, &self.validation.readiness);
+        self.sink
+            .emit(Event::Readiness {
+                serial: serial.clone(),
+                hop_index,
+                report: Box::new(report.clone()),
+            })
+            .await;
+
+        self.pre
+            .retain(|p| !(p.serial == serial && p.hop_index == hop_index));
+        self.pre.push(PreSnapshot {
+            serial: serial.clone(),
+            hop_index,
+            snapshot: collected.snapshot,
+        });
+
+        if !report.passed() {
+            let blocking: Vec<String> = report
+                .blocking()
+                .map(|f| format!("[{}] {}", f.code.as_str(), f.message))
+                .collect();
+            return Err(UpgradeFailure::new(
+                &serial,
+                Some(&plan.version),
+                Step::Preflight,
+                format!(
+                    "readiness checks blocked the upgrade: {}",
+                    blocking.join("; ")
+                ),
+                "nothing was sent to the device; fix what the findings say, then resubmit",
+            )
+            .into());
+        }
+        Ok(report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warn)
+            .map(|f| format!("readiness [{}]: {}", f.code.as_str(), f.message))
+            .collect())
+    }
+
+    /// The post-upgrade snapshot of device `i` and its comparison with the pre-upgrade one.
+    /// A `fail` verdict fails the device unless the policy is `warn`.
+    pub async fn postflight(&mut self, i: usize) -> Result<Vec<String>, Stop> {
+        self.enter(i, Step::Postflight, "post-upgrade snapshot and comparison")
+            .await;
+        let serial = self.serial(i);
+        let hop_index = self.cp.devices[i].hop_index;
+        let collected = self.collect(i, Step::Postflight).await;
+        self.emit_snapshot(i, SnapshotPhase::PostFlight, &collected.snapshot)
+            .await;
+        let Some(pre) = self
+            .pre
+            .iter()
+            .find(|p| p.serial == serial && p.hop_index == hop_index)
+        else {
+            return Ok(vec![format!(
+                "no pre-upgrade snapshot of {serial} for this hop was kept, so nothing was \
+                 compared; review the post-flight snapshot by hand"
+            )]);
+        };
+        let report = compare(
+            &pre.snapshot,
+            &collected.snapshot,
+            &self.validation.thresholds,
+        );
+        self.sink
+            .emit(Event::Comparison {
+                serial: serial.clone(),
+                hop_index,
+                report: Box::new(report.clone()),
+            })
+            .await;
+        let problems: Vec<String> = report
+            .metrics
+            .iter()
+            .filter(|m| m.outcome.verdict() != Verdict::Pass)
+            .map(|m| m.message.clone())
+            .collect();
+        let policy = self
+            .job
+            .options
+            .postflight_failure
+            .unwrap_or(self.validation.postflight_failure);
+        match report.verdict {
+            Verdict::Pass => Ok(Vec::new()),
+            Verdict::Fail if policy == PostflightPolicy::Fail => {
+                let hop = self.hop(i);
+                let before = self.version_before_hop(i);
+                Err(UpgradeFailure::new(
+                    &serial,
+                    hop.as_ref(),
+                    Step::Postflight,
+                    format!(
+                        "the post-upgrade comparison failed: {}",
+                        problems.join("; ")
+                    ),
+                    format!(
+                        "the device runs {} now; read the comparison report (validation/ \
+                         post_flight); if traffic is affected, roll back by installing {} and \
+                         restarting",
+                        hop.as_ref().map(|h| h.to_string()).unwrap_or_default(),
+                        before
+                            .map(|v| v.to_string())
+                            .unwrap_or_else(|| "the previous version".into())
+                    ),
+                )
+                .into())
+            }
+            _ => Ok(problems
+                .into_iter()
+                .map(|p| format!("post-flight: {p}"))
+                .collect()),
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! [`run_job`]: runs one upgrade job (a standalone firewall or an HA pair) to its end, resuming
+//! from a checkpoint when given one.
+
+use panos_client::model::{SoftwareCatalog, SystemInfo};
+use panos_client::{PanosApi, Serial, SoftwareVersion};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::checks::PreSnapshots;
+use crate::error::UpgradeFailure;
+use crate::event::{DeviceCheckpoint, DeviceState, JobCheckpoint, ProgressSink, Step};
+use crate::job::{DeviceOutcome, DeviceReport, JobKind, JobOutcome, JobReport, UpgradeJob};
+use crate::path::{UpgradePath, UpgradePaths};
+use crate::plan::{HopPlan, plan_path, suggest_path};
+use crate::run::{Run, Stop};
+use crate::timing::Timing;
+
+/// Settings of the engine (from the daemon's config).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Poll intervals, timeouts, expected durations.
+    pub timing: Timing,
+    /// Readiness checks, comparison thresholds, post-flight policy.
+    pub validation: panos_validation::ValidationConfig,
+}
+
+/// What a resumed job starts from: the last checkpoint, and the pre-upgrade snapshots already
+/// taken (so the comparison after the reboot still has its baseline).
+#[derive(Debug, Clone, Default)]
+pub struct ResumeState {
+    /// The last checkpoint emitted by the engine for this job.
+    pub checkpoint: Option<JobCheckpoint>,
+    /// Pre-upgrade snapshots by device and hop.
+    pub pre_snapshots: PreSnapshots,
+}
+
+/// Runs `job` to its end and reports how every device ended. Never panics on device
+/// behaviour; every failure is in the report with its device, hop, step and manual action.
+pub async fn run_job<A: PanosApi, S: ProgressSink>(
+    api: &A,
+    sink: &S,
+    config: &EngineConfig,
+    paths: &UpgradePaths,
+    job: &UpgradeJob,
+    resume: ResumeState,
+    cancel: CancellationToken,
+) -> JobReport {
+    let checkpoint = resume
+        .checkpoint
+        .filter(|cp| cp.job_id == job.job_id)
+        .unwrap_or_else(|| JobCheckpoint {
+            job_id: job.job_id.clone(),
+            devices: Vec::new(),
+            ha: None,
+        });
+    let mut run = Run {
+        api,
+        sink,
+        timing: &config.timing,
+        validation: &config.validation,
+        job,
+        cancel,
+        cp: checkpoint,
+        hostnames: Vec::new(),
+        pre: resume.pre_snapshots,
+    };
+    let devices = match &job.kind {
+        JobKind::Standalone { serial } => vec![run_standalone(&mut run, paths, serial).await],
+        JobKind::HaPair { a, b } => crate::ha::run_pair(&mut run, paths, a, b).await,
+    };
+    let outcome = if devices
+        .iter()
+        .any(|d| matches!(d.outcome, DeviceOutcome::Failed { .. }))
+    {
+        JobOutcome::Failed
+    } else if devices
+        .iter()
+        .any(|d| matches!(d.outcome, DeviceOutcome::Cancelled { .. }))
+    {
+        JobOutcome::Cancelled
+    } else {
+        JobOutcome::Completed
+    };
+    JobReport {
+        job_id: job.job_id.clone(),
+        outcome,
+        devices,
+    }
+}
+
+/// A device read and its path decided.
+pub(crate) struct Prepared {
+    pub info: SystemInfo,
+    pub path: UpgradePath,
+    pub plans: Vec<HopPlan>,
+}
+
+/// Reads a device and decides its path; `Err` is how it ends without an upgrade.
+pub(crate) async fn prepare<A: PanosApi, S: ProgressSink>(
+    run: &mut Run<'_, A, S>,
+    i: usize,
+    paths: &UpgradePaths,
+) -> Result<Prepared, (Option<SystemInfo>, DeviceOutcome)> {
+    let serial = run.serial(i);
+    let info = match run
+        .read(i, Step::Preflight, "read the device's system info", || {
+            run.api.system_info(&serial)
+        })
+        .await
+    {
+        Ok(info) => info,
+        Err(stop) => return Err((None, outcome_from_stop(stop))),
+    };
+    run.hostnames[i] = Some(info.hostname.clone());
+    // Refresh the catalog from the update server; a device that cannot reach it still has
+    // the list it knows.
+    let catalog = match run.api.software_check(&serial).await {
+        Ok(catalog) => catalog,
+        Err(error) => {
+            tracing::warn!(%serial, "software check failed ({error}); using the cached catalog");
+            match run
+                .read(i, Step::Preflight, "read the software catalog", || {
+                    run.api.software_info(&serial)
+                })
+                .await
+            {
+                Ok(catalog) => catalog,
+                Err(stop) => return Err((Some(info), outcome_from_stop(stop))),
+            }
+        }
+    };
+    let current = info.sw_version.clone();
+    let path = match resolve_path(paths, run.job.target_version.as_ref(), &current, &catalog) {
+        Ok(path) => path,
+        Err(outcome) => return Err((Some(info), outcome)),
+    };
+    if path.hops.is_empty() {
+        return Err((Some(info), DeviceOutcome::AlreadyOnTarget));
+    }
+    match plan_path(&path, &catalog) {
+        Ok(plans) => Ok(Prepared { info, path, plans }),
+        Err(problems) => {
+            let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            let failure = UpgradeFailure::new(
+                &serial,
+                path.hops.first(),
+                Step::Preflight,
+                format!("the path {path} cannot be used: {}", messages.join("; ")),
+                "fix upgrade_paths.json (panosctl path validate shows the problems), or \
+                 refresh the device's catalog, then resubmit",
+            );
+            Err((Some(info), DeviceOutcome::Failed { failure }))
+        }
+    }
+}
+
+/// The path for a device on `current`: from the paths file, cut at the job's target, or
+/// suggested from the catalog when the file has none for a target.
+pub(crate) fn resolve_path(
+    paths: &UpgradePaths,
+    target: Option<&SoftwareVersion>,
+    current: &SoftwareVersion,
+    catalog: &SoftwareCatalog,
+) -> Result<UpgradePath, DeviceOutcome> {
+    let from_file = paths.path_for(current);
+    let Some(target) = target else {
+        return from_file.ok_or_else(|| DeviceOutcome::Skipped {
+            reason: format!(
+                "version {current} is not in upgrade_paths.json: add an entry for it, or \
+                 submit the job with a target_version"
+            ),
+        });
+    };
+    if current == target {
+        return Ok(UpgradePath {
+            from: current.clone(),
+            hops: Vec::new(),
+        });
+    }
+    if current > target {
+        return Err(DeviceOutcome::Skipped {
+            reason: format!(
+                "the device runs {current}, newer than the target {target}: downgrades are \
+                 not done"
+            ),
+        });
+    }
+    if let Some(path) = from_file
+        && let Some(at) = path.hops.iter().position(|h| h == target)
+    {
+        return Ok(UpgradePath {
+            from: path.from,
+            hops: path.hops[..=at].to_vec(),
+        });
+    }
+    suggest_path(current, target, catalog).map_err(|problems| {
+        let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        DeviceOutcome::Skipped {
+            reason: format!(
+                "no path from {current} to {target}: {}",
+                messages.join("; ")
+            ),
+        }
+    })
+}
+
+pub(crate) fn outcome_from_stop(stop: Stop) -> DeviceOutcome {
+    match stop {
+        Stop::Failed(failure) => DeviceOutcome::Failed { failure: *failure },
+        Stop::Cancelled { manual_action } => DeviceOutcome::Cancelled { manual_action },
+    }
+}
+
+/// The expected duration of a plan (unscaled seconds), for dry runs.
+pub(crate) fn expected_secs(timing: &Timing, plans: &[HopPlan]) -> u64 {
+    plans
+        .iter()
+        .map(|p| {
+            let downloads =
+                u64::from(!p.downloaded) + u64::from(p.base_image.is_some() && !p.base_downloaded);
+            downloads * timing.expected_download_secs
+                + timing.expected_install_secs
+                + timing.expected_reboot_secs
+        })
+        .sum()
+}
+
+/// Adds device `serial` to the run (or finds it in a resumed checkpoint); returns its index
+/// and whether it was resumed.
+pub(crate) fn device_index<A, S>(run: &mut Run<'_, A, S>, serial: &Serial) -> (usize, bool) {
+    if let Some(i) = run.cp.devices.iter().position(|d| &d.serial == serial) {
+        while run.hostnames.len() <= i {
+            run.hostnames.push(None);
+        }
+        return (i, true);
+    }
+    run.cp
+        .devices
+        .push(DeviceCheckpoint::new(serial.clone(), None, Vec::new()));
+    run.hostnames.push(None);
+    (run.cp.devices.len() - 1, false)
+}
+
+async fn run_standalone<A: PanosApi, S: ProgressSink>(
+    run: &mut Run<'_, A, S>,
+    paths: &UpgradePaths,
+    serial: &Serial,
+) -> DeviceReport {
+    let (i, resumed) = device_index(run, serial);
+    let mut report = DeviceReport {
+        serial: serial.clone(),
+        hostname: None,
+        from_version: run.cp.devices[i].from_version.clone(),
+        to_version: None,
+        path: run.cp.devices[i].path.clone(),
+        outcome: DeviceOutcome::Upgraded,
+        warnings: Vec::new(),
+    };
+    if !resumed || run.cp.devices[i].path.is_empty() {
+        run.enter(i, Step::Preflight, "reading the device").await;
+        let prepared = match prepare(run, i, paths).await {
+            Ok(prepared) => prepared,
+            Err((info, outcome)) => return finish_early(run, i, report, info, outcome).await,
+        };
+        report.hostname = Some(prepared.info.hostname.clone());
+        report.from_version = Some(prepared.info.sw_version.clone());
+        report.path = prepared.path.hops.clone();
+        {
+            let dev = run.dev(i);
+            dev.from_version = Some(prepared.info.sw_version.clone());
+            dev.path = prepared.path.hops.clone();
+        }
+        if run.job.dry_run {
+            return dry_run_device(run, i, report, &prepared).await;
+        }
+        run.save().await;
+    }
+    match upgrade_hops(run, i, &mut report.warnings).await {
+        Ok(info) => {
+            report.hostname = Some(info.hostname.clone());
+            report.to_version = Some(info.sw_version.clone());
+            run.dev(i).step = Step::Done;
+            run.save().await;
+            run.report_state(
+                i,
+                DeviceState::Done,
+                Some(info.sw_version.clone()),
+                format!("upgraded to {}", info.sw_version),
+            )
+            .await;
+            report
+        }
+        Err(stop) => {
+            let outcome = outcome_from_stop(stop);
+            finish_early(run, i, report, None, outcome).await
+        }
+    }
+}
+
+/// Records how a device ended without (completing) an upgrade, and reports its final state.
+pub(crate) async fn finish_early<A: PanosApi, S: ProgressSink>(
+    run: &mut Run<'_, A, S>,
+    i: usize,
+    mut report: DeviceReport,
+    info: Option<SystemInfo>,
+    outcome: DeviceOutcome,
+) -> DeviceReport {
+    if let Some(info) = info {
+        report.hostname = Some(info.hostname.clone());
+        report.from_version.get_or_insert(info.sw_version.clone());
+        report.to_version = Some(info.sw_version);
+        run.hostnames[i] = report.hostname.clone();
+    }
+    let (state, message) = match &outcome {
+        DeviceOutcome::AlreadyOnTarget => (DeviceState::Done, "already on target".to_owned()),
+        DeviceOutcome::Skipped { reason } => (DeviceState::Skipped, reason.clone()),
+        DeviceOutcome::Failed { failure } => (DeviceState::Failed, failure.to_string()),
+        DeviceOutcome::Cancelled { manual_action } => (
+            DeviceState::Cancelled,
+            manual_action
+                .clone()
+                .unwrap_or_else(|| "cancelled".to_owned()),
+        ),
+        DeviceOutcome::Planned { .. } | DeviceOutcome::Upgraded => {
+            (DeviceState::Done, outcome.label().to_owned())
+        }
+    };
+    run.report_state(i, state, report.to_version.clone(), message)
+        .await;
+    report.outcome = outcome;
+    report
+}
+
+/// Dry run of one device: readiness and snapshot for real, the plan reported, nothing sent.
+pub(crate) async fn dry_run_device<A: PanosApi, S: ProgressSink>(
+    run: &mut Run<'_, A, S>,
+    i: usize,
+    mut report: DeviceReport,
+    prepared: &Prepared,
+) -> DeviceReport {
+    let first = &prepared.plans[0];
+    let outcome = match run.preflight(i, first, None).await {
+        Ok(warnings) => {
+            report.warnings.extend(warnings);
+            DeviceOutcome::Planned {
+                hops: prepared.plans.clone(),
+                expected_secs: expected_secs(run.timing, &prepared.plans),
+            }
+        }
+        Err(stop) => outcome_from_stop(stop),
+    };
+    report.to_version = Some(prepared.info.sw_version.clone());
+    let message = match &outcome {
+        DeviceOutcome::Planned { expected_secs, .. } => format!(
+            "dry run: would upgrade {} (about {} min); nothing was sent",
+            prepared.path,
+            expected_secs / 60
+        ),
+        other => other.label().to_owned(),
+    };
+    let state = match outcome {
+        DeviceOutcome::Planned { .. } => DeviceState::Done,
+        DeviceOutcome::Failed { .. } => DeviceState::Failed,
+        _ => DeviceState::Cancelled,
+    };
+    run.report_state(i, state, report.to_version.clone(), message)
+        .await;
+    report.outcome = outcome;
+    report
+}
+
+/// Runs every remaining hop of device `i`; returns its final system info.
+async fn upgrade_hops<A: PanosApi, S: ProgressSink>(
+    run: &mut Run<'_, A, S>,
+    i: usize,
+    warnings: &mut Vec<String>,
+) -> Result<SystemInfo, Stop> {
+    while let Some(hop) = run.hop(i) {
+        let step = run.cp.devices[i].step;
+        if step <= Step::Preflight {
+            if let Some(info) = run.already_on_hop(i).await? {
+                // Changed outside this job (or finished before a crash was recorded): nothing
+                // to send, and no baseline to compare against.
+                warnings.push(format!(
+                    "{} already ran {hop} when its hop started; nothing was sent for it",
+                    info.hostname
+                ));
+                run.dev(i).next_hop();
+                run.save().await;
+                continue;
+            }
+            let plan = run.hop_plan(i).await?;
+            warnings.extend(run.preflight(i, &plan, None).await?);
+            run.download_hop(i, &plan).await?;
+        } else if step <= Step::Download {
+            // Resumed during the downloads: the device is up, read its plan again.
+            let plan = run.hop_plan(i).await?;
+            run.download_hop(i, &plan).await?;
+        }
+        run.install_and_reboot(i).await?;
+        warnings.extend(run.postflight(i).await?);
+        run.dev(i).next_hop();
+        run.save().await;
+    }
+    let serial = run.serial(i);
+    run.read(i, Step::Done, "read the device's system info", || {
+        run.api.system_info(&serial)
+    })
+    .await
+}

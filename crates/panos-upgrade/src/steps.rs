@@ -1,0 +1,597 @@
+//! The changing steps of one device, each idempotent: look at the device first, send at most
+//! once, record the intent before sending and the job id after, and reconcile on resume.
+//!
+//! - download: skipped when the catalog says `downloaded`; a recorded job is polled again; an
+//!   intent with no job id is matched against download jobs newer than the recorded high-water
+//!   job id before anything is re-sent (re-sending a download is harmless, but never needed).
+//! - install: the same, with `SWInstall` jobs; "software manager is currently in use" is
+//!   retried after a pause, a bounded number of times.
+//! - restart: sent once; a resumed intent first watches whether the device goes down.
+//! - HA suspend/functional: reconciled with the member's HA state.
+
+use panos_client::model::{HaState, HaStatus, SystemInfo};
+use panos_client::{ClientError, PanosApi, SoftwareVersion};
+use tokio::time::Instant;
+
+use crate::error::UpgradeFailure;
+use crate::event::{Action, DownloadJob, Intent, ProgressSink, Step};
+use crate::run::{Run, Stop, job_details, job_ok};
+use crate::timing::{WaitStop, sleep_or_cancel};
+
+/// Messages that mean "busy, try later" rather than a failure.
+fn is_busy(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    text.contains("currently in use")
+        || text.contains("is in progress")
+        || text.contains("try again later")
+}
+
+fn error_is_busy(error: &ClientError) -> bool {
+    matches!(error, ClientError::Api { message, .. } if is_busy(message))
+}
+
+impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
+    /// Makes sure `version` is downloaded on device `i`.
+    pub async fn ensure_downloaded(
+        &mut self,
+        i: usize,
+        version: &SoftwareVersion,
+        step: Step,
+    ) -> Result<(), Stop> {
+        let serial = self.serial(i);
+        let mut busy_left = self.timing.busy_retries;
+        let mut sends_left = 3u32;
+        loop {
+            let catalog = self
+                .read(i, step, "read the software catalog", || {
+                    self.api.software_info(&serial)
+                })
+                .await?;
+            match catalog.get(version) {
+                Some(image) if image.downloaded => {
+                    self.dev(i).downloads.retain(|d| &d.version != version);
+                    if self.dev(i).intent.as_ref().is_some_and(|t| {
+                        t.action == Action::Download && t.version.as_ref() == Some(version)
+                    }) {
+                        self.dev(i).intent = None;
+                    }
+                    self.save().await;
+                    return Ok(());
+                }
+                Some(_) => {}
+                None => {
+                    return Err(UpgradeFailure::new(
+                        &serial,
+                        self.hop(i).as_ref(),
+                        step,
+                        format!("{version} is not in the device's software catalog"),
+                        "run `request system software check` on the device and verify it can \
+                         reach the update server, then resubmit",
+                    )
+                    .into());
+                }
+            }
+
+            // A download job we started (or adopted): wait for it.
+            let known = self.cp.devices[i]
+                .downloads
+                .iter()
+                .find(|d| &d.version == version)
+                .map(|d| d.job);
+            if let Some(job) = known {
+                let status = self
+                    .wait_job(i, step, job, self.timing.download_timeout_secs)
+                    .await?;
+                if job_ok(&status) {
+                    continue; // the catalog confirms at the top of the loop
+                }
+                self.dev(i).downloads.retain(|d| d.job != job);
+                self.save().await;
+                let details = job_details(&status);
+                if is_busy(&details) && busy_left > 0 {
+                    busy_left -= 1;
+                    self.pause_busy(i, step).await?;
+                    continue;
+                }
+                return Err(UpgradeFailure::new(
+                    &serial,
+                    self.hop(i).as_ref(),
+                    step,
+                    format!("download job {job} of {version} failed"),
+                    "read the job's details (show jobs id); free disk space on /opt/panrepo \
+                     (delete old images) or fix update-server access, then resubmit",
+                )
+                .with_panorama_message(details)
+                .into());
+            }
+
+            // An intent without a job id: a crash (or a lost answer) after sending.
+            let intent = self.cp.devices[i].intent.clone();
+            if let Some(intent) = intent
+                .filter(|t| t.action == Action::Download && t.version.as_ref() == Some(version))
+            {
+                let ours = self
+                    .jobs_since(i, step, intent.jobs_high_water, "downld")
+                    .await?;
+                if let Some(job) = ours.iter().filter_map(|j| j.id).max() {
+                    tracing::info!(%serial, %job, %version, "adopting the download job found on the device");
+                    self.dev(i).downloads.push(DownloadJob {
+                        version: version.clone(),
+                        job,
+                    });
+                    self.dev(i).intent = None;
+                    self.save().await;
+                    continue;
+                }
+            }
+
+            if sends_left == 0 {
+                return Err(UpgradeFailure::new(
+                    &serial,
+                    self.hop(i).as_ref(),
+                    step,
+                    format!("the download of {version} could not be started"),
+                    "check the device's jobs and disk space, then resubmit",
+                )
+                .into());
+            }
+            sends_left -= 1;
+            let high_water = self.jobs_high_water(i, step).await?;
+            self.dev(i).intent = Some(Intent {
+                action: Action::Download,
+                version: Some(version.clone()),
+                jobs_high_water: Some(high_water),
+            });
+            self.save().await;
+            match self.api.software_download(&serial, version).await {
+                Ok(job) => {
+                    self.audit(i, Action::Download, Some(version), Some(job), "accepted")
+                        .await;
+                    self.dev(i).downloads.push(DownloadJob {
+                        version: version.clone(),
+                        job,
+                    });
+                    self.dev(i).intent = None;
+                    self.save().await;
+                }
+                Err(error) if error_is_busy(&error) && busy_left > 0 => {
+                    self.audit(i, Action::Download, Some(version), None, error.to_string())
+                        .await;
+                    busy_left -= 1;
+                    self.dev(i).intent = None;
+                    self.save().await;
+                    self.pause_busy(i, step).await?;
+                }
+                Err(error) if error.may_have_been_applied() => {
+                    // Keep the intent: the next turn matches it against the device's jobs.
+                    self.audit(i, Action::Download, Some(version), None, error.to_string())
+                        .await;
+                    self.pause_busy(i, step).await?;
+                }
+                Err(error) => {
+                    self.audit(i, Action::Download, Some(version), None, error.to_string())
+                        .await;
+                    return Err(self.client_failure(
+                        i,
+                        step,
+                        &format!("start the download of {version}"),
+                        &error,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Makes sure the hop's image is installed on device `i` (not yet rebooted).
+    pub async fn ensure_installed(&mut self, i: usize) -> Result<(), Stop> {
+        let step = Step::Install;
+        let serial = self.serial(i);
+        let Some(version) = self.hop(i) else {
+            return Ok(());
+        };
+        let mut busy_left = self.timing.busy_retries;
+        let mut sends_left = 3u32;
+        loop {
+            if self.cp.devices[i].installed {
+                return Ok(());
+            }
+            if let Some(job) = self.cp.devices[i].install_job {
+                let status = self
+                    .wait_job(i, step, job, self.timing.install_timeout_secs)
+                    .await?;
+                if job_ok(&status) {
+                    self.dev(i).installed = true;
+                    self.save().await;
+                    return Ok(());
+                }
+                self.dev(i).install_job = None;
+                self.save().await;
+                let details = job_details(&status);
+                if is_busy(&details) && busy_left > 0 {
+                    busy_left -= 1;
+                    self.pause_busy(i, step).await?;
+                    continue;
+                }
+                return Err(UpgradeFailure::new(
+                    &serial,
+                    Some(&version),
+                    step,
+                    format!("install job {job} of {version} failed"),
+                    "read the job's details (show jobs id); the device still runs its old \
+                     version and needs no rollback. Fix the cause, then resubmit",
+                )
+                .with_panorama_message(details)
+                .into());
+            }
+
+            let intent = self.cp.devices[i].intent.clone();
+            if let Some(intent) = intent.filter(|t| t.action == Action::Install) {
+                let ours = self
+                    .jobs_since(i, step, intent.jobs_high_water, "install")
+                    .await?;
+                if let Some(job) = ours.iter().filter_map(|j| j.id).max() {
+                    tracing::info!(%serial, %job, %version, "adopting the install job found on the device");
+                    self.dev(i).install_job = Some(job);
+                    self.dev(i).intent = None;
+                    self.save().await;
+                    continue;
+                }
+            }
+
+            if sends_left == 0 {
+                return Err(UpgradeFailure::new(
+                    &serial,
+                    Some(&version),
+                    step,
+                    format!("the install of {version} could not be started"),
+                    "check the device's jobs (show jobs all), then resubmit",
+                )
+                .into());
+            }
+            sends_left -= 1;
+            let high_water = self.jobs_high_water(i, step).await?;
+            self.dev(i).intent = Some(Intent {
+                action: Action::Install,
+                version: Some(version.clone()),
+                jobs_high_water: Some(high_water),
+            });
+            self.save().await;
+            match self.api.software_install(&serial, &version).await {
+                Ok(job) => {
+                    self.audit(i, Action::Install, Some(&version), Some(job), "accepted")
+                        .await;
+                    self.dev(i).install_job = Some(job);
+                    self.dev(i).intent = None;
+                    self.save().await;
+                }
+                Err(error) if error_is_busy(&error) && busy_left > 0 => {
+                    self.audit(i, Action::Install, Some(&version), None, error.to_string())
+                        .await;
+                    busy_left -= 1;
+                    self.dev(i).intent = None;
+                    self.save().await;
+                    self.pause_busy(i, step).await?;
+                }
+                Err(error) if error.may_have_been_applied() => {
+                    self.audit(i, Action::Install, Some(&version), None, error.to_string())
+                        .await;
+                    self.pause_busy(i, step).await?;
+                }
+                Err(error) => {
+                    self.audit(i, Action::Install, Some(&version), None, error.to_string())
+                        .await;
+                    return Err(self.client_failure(
+                        i,
+                        step,
+                        &format!("start the install of {version}"),
+                        &error,
+                    ));
+                }
+            }
+        }
+    }
+
+    async fn pause_busy(&self, i: usize, step: Step) -> Result<(), Stop> {
+        self.progress(i, 0, "device busy; waiting before trying again")
+            .await;
+        let _ = step;
+        sleep_or_cancel(
+            self.timing.scaled(self.timing.busy_retry_secs as f64),
+            &self.cancel,
+        )
+        .await
+        .map_err(|_| Stop::Cancelled {
+            manual_action: None,
+        })
+    }
+
+    /// Restarts device `i` (once) and waits until it is back on the hop's version with the
+    /// chassis ready. A cancel request during the reboot is honoured only once the device is
+    /// back, so it is never left mid-reboot unwatched.
+    pub async fn restart_and_wait(&mut self, i: usize) -> Result<SystemInfo, Stop> {
+        let serial = self.serial(i);
+        let Some(version) = self.hop(i) else {
+            return Err(UpgradeFailure::new(
+                &serial,
+                None,
+                Step::Restart,
+                "no hop to restart into",
+                "report this as a bug",
+            )
+            .into());
+        };
+        let mut maybe_sent = false;
+        if !self.cp.devices[i].restart_sent {
+            let resumed_intent = self.cp.devices[i]
+                .intent
+                .as_ref()
+                .is_some_and(|t| t.action == Action::Restart);
+            if resumed_intent {
+                maybe_sent = true;
+            } else {
+                self.enter(i, Step::Restart, format!("restarting into {version}"))
+                    .await;
+                self.dev(i).intent = Some(Intent {
+                    action: Action::Restart,
+                    version: Some(version.clone()),
+                    jobs_high_water: None,
+                });
+                self.save().await;
+                self.send_restart(i, &version).await?;
+            }
+        }
+        self.enter(
+            i,
+            Step::WaitReboot,
+            format!("waiting for the device to come back on {version}"),
+        )
+        .await;
+        let info = self.wait_back_on(i, &version, maybe_sent).await?;
+        self.enter(i, Step::WaitReady, "waiting for chassis ready")
+            .await;
+        self.wait_chassis_ready(i).await?;
+        if self.cancel.is_cancelled() {
+            return Err(Stop::Cancelled {
+                manual_action: Some(format!(
+                    "cancelled during the reboot; the device came back on {} and is ready",
+                    info.sw_version
+                )),
+            });
+        }
+        Ok(info)
+    }
+
+    async fn send_restart(&mut self, i: usize, version: &SoftwareVersion) -> Result<(), Stop> {
+        let serial = self.serial(i);
+        match self.api.restart(&serial).await {
+            Ok(()) => {
+                self.audit(i, Action::Restart, Some(version), None, "accepted")
+                    .await;
+            }
+            Err(error) if error.may_have_been_applied() => {
+                // The device may have dropped the connection as it went down: treat it as
+                // sent; the wait notices if it never goes down.
+                self.audit(i, Action::Restart, Some(version), None, error.to_string())
+                    .await;
+            }
+            Err(error) => {
+                self.audit(i, Action::Restart, Some(version), None, error.to_string())
+                    .await;
+                self.dev(i).intent = None;
+                self.save().await;
+                return Err(self.client_failure(i, Step::Restart, "restart the device", &error));
+            }
+        }
+        self.dev(i).restart_sent = true;
+        self.dev(i).intent = None;
+        self.save().await;
+        Ok(())
+    }
+
+    /// Waits until device `i` answers on `version`, having seen it go down (or its version
+    /// change). `maybe_sent`: resuming an unconfirmed restart, which is sent if the device does
+    /// not go down within the grace period.
+    async fn wait_back_on(
+        &mut self,
+        i: usize,
+        version: &SoftwareVersion,
+        mut maybe_sent: bool,
+    ) -> Result<SystemInfo, Stop> {
+        let serial = self.serial(i);
+        let never = tokio_util::sync::CancellationToken::new();
+        let mut poller = self.timing.poller(self.timing.reboot_timeout_secs);
+        let mut go_away_by =
+            Instant::now() + self.timing.scaled(self.timing.go_away_grace_secs as f64);
+        let mut seen_down = false;
+        loop {
+            // Cancellation is deliberately not honoured here: see restart_and_wait.
+            if let Err(stop) = poller.tick(&never).await {
+                debug_assert_eq!(stop, WaitStop::TimedOut);
+                return Err(UpgradeFailure::new(
+                    &serial,
+                    Some(version),
+                    Step::WaitReboot,
+                    format!(
+                        "the device did not come back on {version} within {} minutes of the \
+                         restart",
+                        self.timing.reboot_timeout_secs / 60
+                    ),
+                    "check the device on its console: it may be stuck booting or in \
+                     maintenance mode; once it is back, resubmit the job",
+                )
+                .into());
+            }
+            match self.api.system_info(&serial).await {
+                Err(error) => {
+                    tracing::debug!(%serial, "rebooting: {error}");
+                    seen_down = true;
+                }
+                Ok(info) if &info.sw_version == version => return Ok(info),
+                Ok(info) if seen_down => {
+                    return Err(UpgradeFailure::new(
+                        &serial,
+                        Some(version),
+                        Step::WaitReboot,
+                        format!(
+                            "the device came back on {} instead of {version}",
+                            info.sw_version
+                        ),
+                        "check the install on the device (show system software status, the \
+                         system log); it runs its old version, so traffic is safe. Resubmit \
+                         after fixing the cause",
+                    )
+                    .into());
+                }
+                Ok(info) if Instant::now() >= go_away_by => {
+                    if maybe_sent {
+                        // The restart was recorded but never confirmed, and the device did
+                        // not go down: it was not sent. Send it now, once.
+                        maybe_sent = false;
+                        self.send_restart(i, version).await?;
+                        go_away_by = Instant::now()
+                            + self.timing.scaled(self.timing.go_away_grace_secs as f64);
+                        continue;
+                    }
+                    return Err(UpgradeFailure::new(
+                        &serial,
+                        Some(version),
+                        Step::WaitReboot,
+                        format!(
+                            "the restart was accepted but the device never went down (still \
+                             on {})",
+                            info.sw_version
+                        ),
+                        "restart the device by hand (request restart system) and watch it \
+                         come back; then resubmit",
+                    )
+                    .into());
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+
+    async fn wait_chassis_ready(&mut self, i: usize) -> Result<(), Stop> {
+        let serial = self.serial(i);
+        let never = tokio_util::sync::CancellationToken::new();
+        let mut poller = self.timing.poller(self.timing.chassis_ready_timeout_secs);
+        loop {
+            if let Ok(true) = self.api.chassis_ready(&serial).await {
+                return Ok(());
+            }
+            if let Err(stop) = poller.tick(&never).await {
+                return Err(self.stop_from_wait(
+                    i,
+                    stop,
+                    Step::WaitReady,
+                    "chassis ready",
+                    self.timing.chassis_ready_timeout_secs,
+                    "the device answers but its data plane is not ready: check `show \
+                     chassis-ready` and the system log on the device",
+                ));
+            }
+        }
+    }
+
+    /// Sends HA suspend or functional to device `i`, reconciled with its HA state.
+    pub async fn ha_request(&mut self, i: usize, action: Action) -> Result<(), Stop> {
+        let serial = self.serial(i);
+        let step = if action == Action::Suspend {
+            Step::Suspend
+        } else {
+            Step::Functional
+        };
+        let wanted_suspended = action == Action::Suspend;
+        let status = self
+            .read(i, step, "read the HA state", || self.api.ha_state(&serial))
+            .await?;
+        let suspended = local_state(&status) == Some(&HaState::Suspended);
+        if suspended == wanted_suspended {
+            self.dev(i).suspended_by_us = wanted_suspended;
+            self.dev(i).intent = None;
+            self.save().await;
+            return Ok(());
+        }
+        self.dev(i).intent = Some(Intent {
+            action,
+            version: None,
+            jobs_high_water: None,
+        });
+        self.save().await;
+        let result = if wanted_suspended {
+            self.api.ha_suspend(&serial).await
+        } else {
+            self.api.ha_functional(&serial).await
+        };
+        match result {
+            Ok(()) => {
+                self.audit(i, action, None, None, "accepted").await;
+            }
+            Err(error) => {
+                self.audit(i, action, None, None, error.to_string()).await;
+                if !error.may_have_been_applied() {
+                    self.dev(i).intent = None;
+                    self.save().await;
+                    return Err(self.client_failure(
+                        i,
+                        step,
+                        &format!("set the HA state to {action}"),
+                        &error,
+                    ));
+                }
+                // Maybe applied: the state check below decides.
+                let status = self
+                    .read(i, step, "read the HA state", || self.api.ha_state(&serial))
+                    .await?;
+                let now_suspended = local_state(&status) == Some(&HaState::Suspended);
+                if now_suspended != wanted_suspended {
+                    return Err(self.client_failure(
+                        i,
+                        step,
+                        &format!("set the HA state to {action}"),
+                        &error,
+                    ));
+                }
+            }
+        }
+        self.dev(i).suspended_by_us = wanted_suspended;
+        self.dev(i).intent = None;
+        self.save().await;
+        Ok(())
+    }
+
+    /// Polls device `i`'s HA state until `settled` holds (bounded by `ha_timeout_secs`).
+    pub async fn wait_ha(
+        &mut self,
+        i: usize,
+        step: Step,
+        what: &str,
+        settled: impl Fn(&HaStatus) -> bool,
+    ) -> Result<HaStatus, Stop> {
+        let serial = self.serial(i);
+        let mut poller = self.timing.poller(self.timing.ha_timeout_secs);
+        loop {
+            if let Ok(status) = self.api.ha_state(&serial).await
+                && settled(&status)
+            {
+                return Ok(status);
+            }
+            if let Err(stop) = poller.tick(&self.cancel).await {
+                return Err(self.stop_from_wait(
+                    i,
+                    stop,
+                    step,
+                    what,
+                    self.timing.ha_timeout_secs,
+                    "check the pair's HA state on both members (show high-availability \
+                     state); sync the configuration if needed, then resubmit",
+                ));
+            }
+        }
+    }
+}
+
+/// The local member's HA state.
+pub(crate) fn local_state(status: &HaStatus) -> Option<&HaState> {
+    status.local.as_ref().map(|m| &m.state)
+}

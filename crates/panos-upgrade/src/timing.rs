@@ -1,0 +1,198 @@
+//! Poll intervals, timeouts and expected durations ([`Timing`]), and the bounded, cancellable
+//! poller every wait goes through ([`Poller`]).
+//!
+//! Every duration is divided by [`Timing::scale`] (1 in production; large against a simulator
+//! with a scaled clock). Time is read from tokio's clock, so tests can pause and advance it.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Timing of polls and waits. Seconds, before scaling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Timing {
+    /// Divisor applied to every interval and timeout (rehearsals against a scaled simulator).
+    pub scale: f64,
+    /// First poll interval of a wait.
+    pub poll_initial_secs: f64,
+    /// Longest poll interval.
+    pub poll_max_secs: f64,
+    /// Growth of the poll interval after each poll.
+    pub poll_factor: f64,
+    /// Longest wait for a download job.
+    pub download_timeout_secs: u64,
+    /// Longest wait for an install job.
+    pub install_timeout_secs: u64,
+    /// Longest wait for a device to come back from a restart, on the new version.
+    pub reboot_timeout_secs: u64,
+    /// How long after a restart the device must stop answering (or change version); past it,
+    /// the restart is taken as not having happened.
+    pub go_away_grace_secs: u64,
+    /// Longest wait for `show chassis-ready` to say yes once the device answers.
+    pub chassis_ready_timeout_secs: u64,
+    /// Longest wait for an HA state change or configuration sync.
+    pub ha_timeout_secs: u64,
+    /// Wait before retrying when the software manager is busy.
+    pub busy_retry_secs: u64,
+    /// How many times to retry a busy software manager before failing.
+    pub busy_retries: u32,
+    /// How long a read-only call may keep failing with transient errors (outside a reboot)
+    /// before the step fails.
+    pub read_retry_secs: u64,
+    /// Expected duration of a download, for dry-run plans.
+    pub expected_download_secs: u64,
+    /// Expected duration of an install.
+    pub expected_install_secs: u64,
+    /// Expected duration of a reboot until chassis ready.
+    pub expected_reboot_secs: u64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Self {
+            scale: 1.0,
+            poll_initial_secs: 5.0,
+            poll_max_secs: 30.0,
+            poll_factor: 1.5,
+            download_timeout_secs: 3600,
+            install_timeout_secs: 3600,
+            reboot_timeout_secs: 3600,
+            go_away_grace_secs: 600,
+            chassis_ready_timeout_secs: 1800,
+            ha_timeout_secs: 1800,
+            busy_retry_secs: 60,
+            busy_retries: 10,
+            read_retry_secs: 300,
+            expected_download_secs: 600,
+            expected_install_secs: 900,
+            expected_reboot_secs: 900,
+        }
+    }
+}
+
+impl Timing {
+    /// A duration of `secs` seconds, divided by the scale.
+    pub fn scaled(&self, secs: f64) -> Duration {
+        let scale = if self.scale.is_finite() && self.scale > 0.0 {
+            self.scale
+        } else {
+            1.0
+        };
+        Duration::from_secs_f64((secs / scale).max(0.0))
+    }
+
+    /// A poller that gives up after `timeout_secs` (scaled).
+    pub fn poller(&self, timeout_secs: u64) -> Poller {
+        Poller {
+            next: self.scaled(self.poll_initial_secs),
+            max: self.scaled(self.poll_max_secs),
+            factor: self.poll_factor.max(1.0),
+            deadline: Instant::now() + self.scaled(timeout_secs as f64),
+        }
+    }
+}
+
+/// Why a wait ended without its condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitStop {
+    /// The cancellation token fired.
+    Cancelled,
+    /// The deadline passed.
+    TimedOut,
+}
+
+/// Polls with growing intervals until a deadline.
+#[derive(Debug, Clone)]
+pub struct Poller {
+    next: Duration,
+    max: Duration,
+    factor: f64,
+    deadline: Instant,
+}
+
+impl Poller {
+    /// Sleeps until the next poll (never past the deadline). Returns why it cannot poll again.
+    pub async fn tick(&mut self, cancel: &CancellationToken) -> Result<(), WaitStop> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(WaitStop::TimedOut);
+        }
+        let wake = (now + self.next).min(self.deadline);
+        self.next = self.next.mul_f64(self.factor).min(self.max);
+        tokio::select! {
+            () = cancel.cancelled() => Err(WaitStop::Cancelled),
+            () = tokio::time::sleep_until(wake) => Ok(()),
+        }
+    }
+
+    /// Whether the deadline has passed.
+    pub fn expired(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+}
+
+/// Sleeps `duration`, or stops early when cancelled.
+pub async fn sleep_or_cancel(
+    duration: Duration,
+    cancel: &CancellationToken,
+) -> Result<(), WaitStop> {
+    tokio::select! {
+        () = cancel.cancelled() => Err(WaitStop::Cancelled),
+        () = tokio::time::sleep(duration) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn poller_backs_off_and_stops_at_the_deadline() {
+        let timing = Timing {
+            poll_initial_secs: 2.0,
+            poll_max_secs: 8.0,
+            poll_factor: 2.0,
+            ..Timing::default()
+        };
+        let cancel = CancellationToken::new();
+        let start = Instant::now();
+        let mut poller = timing.poller(30);
+        let mut at = Vec::new();
+        while poller.tick(&cancel).await.is_ok() {
+            at.push(start.elapsed().as_secs());
+        }
+        // 2, 2+4, 6+8, 14+8, 22+8 = 30 (capped at the deadline).
+        assert_eq!(at, vec![2, 6, 14, 22, 30]);
+        assert!(poller.expired());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scale_divides_every_wait() {
+        let timing = Timing {
+            scale: 100.0,
+            ..Timing::default()
+        };
+        assert_eq!(timing.scaled(600.0), Duration::from_secs(6));
+        let start = Instant::now();
+        let mut poller = timing.poller(3600);
+        let cancel = CancellationToken::new();
+        while poller.tick(&cancel).await.is_ok() {}
+        assert_eq!(start.elapsed(), Duration::from_secs(36));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancel_stops_a_wait() {
+        let timing = Timing::default();
+        let cancel = CancellationToken::new();
+        let mut poller = timing.poller(3600);
+        cancel.cancel();
+        assert_eq!(poller.tick(&cancel).await, Err(WaitStop::Cancelled));
+        assert_eq!(
+            sleep_or_cancel(Duration::from_secs(10), &cancel).await,
+            Err(WaitStop::Cancelled)
+        );
+    }
+}
