@@ -9,11 +9,22 @@
 //! What it must not do: decide anything about upgrades, or depend on another panos crate.
 
 pub mod api;
+mod client;
+mod command;
+pub mod config;
 pub mod error;
+mod limit;
 pub mod model;
+mod operations;
 pub mod parse;
+pub mod retry;
+mod tls;
 pub mod types;
 
 pub use api::PanosApi;
+pub use client::PanoramaClient;
+pub use config::{ClientConfig, ClientConfigBuilder, Credentials, TlsTrust};
 pub use error::ClientError;
+pub use limit::ClientStats;
+pub use retry::RetryPolicy;
 pub use types::{BuildKind, FeatureRelease, JobId, ParseError, Serial, SoftwareVersion};

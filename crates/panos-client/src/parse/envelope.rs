@@ -70,7 +70,6 @@ impl<'a> Ctx<'a> {
     }
 
     /// The same context, with the HTTP status the answer came with.
-    #[allow(dead_code)] // used by the transport
     pub(crate) const fn with_status(mut self, http_status: u16) -> Self {
         self.http_status = Some(http_status);
         self

@@ -25,20 +25,14 @@ pub use jobs::{parse_job_enqueued, parse_job_status, parse_jobs_all};
 pub use network::{parse_arp, parse_routes, parse_session_info};
 pub use software::parse_software_catalog;
 
-// Used by the transport (`client`), with the HTTP status and the operation's own name.
-#[allow(unused_imports)]
+// Used by the transport, with the HTTP status and the operation's own name.
 pub(crate) use device::{
     chassis_ready, ha_state, ha_state_change, keygen, managed_devices, restart, system_info,
 };
-#[allow(unused_imports)]
 pub(crate) use disk::disk_space;
-#[allow(unused_imports)]
 pub(crate) use envelope::Ctx;
-#[allow(unused_imports)]
 pub(crate) use jobs::{job_enqueued, job_status, jobs_all};
-#[allow(unused_imports)]
 pub(crate) use network::{arp, routes, session_info};
-#[allow(unused_imports)]
 pub(crate) use software::software_catalog;
 
 use roxmltree::Node;
