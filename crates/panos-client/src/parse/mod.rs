@@ -5,6 +5,11 @@
 //! any input: unreadable answers become [`ClientError::Decode`], and errors the device reports
 //! become [`ClientError::Api`], [`ClientError::Auth`] or [`ClientError::NotConnected`].
 //!
+//! [`ClientError::Decode`]: crate::ClientError::Decode
+//! [`ClientError::Api`]: crate::ClientError::Api
+//! [`ClientError::Auth`]: crate::ClientError::Auth
+//! [`ClientError::NotConnected`]: crate::ClientError::NotConnected
+//!
 //! What this module must not do: any I/O, or keep anything of the text it reads (keygen
 //! answers carry the API key; their excerpts are never kept).
 
