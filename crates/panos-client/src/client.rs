@@ -114,6 +114,13 @@ impl PanoramaClient {
     /// # Errors
     /// [`ClientError::Auth`] for refused credentials, or a transport error.
     pub async fn api_key(&self) -> Result<SecretString, ClientError> {
+        self.key_or_keygen()
+            .await
+            .inspect_err(|_| self.inner.limiter.count_error())
+    }
+
+    /// The key in use, generated first when needed (errors are counted by the caller).
+    async fn key_or_keygen(&self) -> Result<SecretString, ClientError> {
         let mut slot = self.inner.key.lock().await;
         if let Some(key) = slot.as_ref() {
             return Ok(key.clone());
@@ -126,7 +133,6 @@ impl PanoramaClient {
             .inner
             .config
             .retry
-            .clone()
             .run(
                 || async {
                     let (status, body) = self.send("keygen", None, &form).await?;
@@ -138,8 +144,7 @@ impl PanoramaClient {
                 },
                 |err, delay| self.note_retry("keygen", err, delay),
             )
-            .await
-            .inspect_err(|_| self.inner.limiter.count_error())?;
+            .await?;
         *slot = Some(key.clone());
         Ok(key)
     }
@@ -172,7 +177,7 @@ impl PanoramaClient {
             None => command.name.to_owned(),
         };
         let attempt = || async {
-            let key = self.api_key().await?;
+            let key = self.key_or_keygen().await?;
             let form = op_form(&command.xml, target);
             let (status, body) = self.send(&operation, Some(&key), &form).await?;
             let ctx = Ctx::new(&operation).with_status(status);

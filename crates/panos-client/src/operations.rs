@@ -1,8 +1,6 @@
 //! The typed operations of [`PanoramaClient`]: [`PanosApi`] for firewalls through Panorama, and
 //! the same reads on Panorama itself.
 
-use secrecy::SecretString;
-
 use crate::api::PanosApi;
 use crate::client::PanoramaClient;
 use crate::command::Command;
@@ -30,14 +28,6 @@ impl PanoramaClient {
     /// Any [`ClientError`]; read-only, so transient errors were retried first.
     pub async fn panorama_ha_state(&self) -> Result<HaStatus, ClientError> {
         self.call(Command::ha_state(), None, parse::ha_state).await
-    }
-
-    /// Generates (or returns the configured) API key; see [`PanoramaClient::api_key`].
-    ///
-    /// # Errors
-    /// As [`PanoramaClient::api_key`].
-    pub async fn login(&self) -> Result<SecretString, ClientError> {
-        self.api_key().await
     }
 }
 

@@ -330,7 +330,10 @@ async fn keygen_by_post_then_the_key_in_the_header() {
     for call in &requests[1..] {
         assert_eq!(call.headers["x-pan-key"], "GENERATED==");
     }
-    assert_eq!(client.login().await.unwrap().expose_secret(), "GENERATED==");
+    assert_eq!(
+        client.api_key().await.unwrap().expose_secret(),
+        "GENERATED=="
+    );
 }
 
 #[tokio::test]
@@ -357,6 +360,12 @@ async fn refused_keygen_is_auth() {
     let err = client.system_info(&serial()).await.unwrap_err();
     assert!(matches!(err, ClientError::Auth { .. }), "{err:?}");
     assert!(!format!("{err} {err:?}").contains("wrong-password"));
+    assert_eq!(
+        server.shared.hits(),
+        1,
+        "refused credentials are not retried"
+    );
+    assert_eq!(client.stats().errors, 1);
 }
 
 #[tokio::test]
@@ -414,4 +423,185 @@ async fn raw_op_checks_the_xml_and_the_envelope() {
         2,
         "malformed XML is never sent; raw ops are not retried"
     );
+}
+
+/// Every typed operation end to end: the stand-in answers each command with the real sample
+/// for it, and the client returns the parsed values.
+#[tokio::test]
+async fn every_operation_with_real_answers() {
+    let answers: Vec<(&str, &str)> = vec![
+        (
+            "<show><system><info/></system></show>",
+            "show-system-info.fw-9.1.12-h3-pa7050.xml",
+        ),
+        (
+            "<show><high-availability><state/></high-availability></show>",
+            "show-high-availability-state.fw-10.0.9-passive.xml",
+        ),
+        (
+            "<request><system><software><check/></software></system></request>",
+            "request-system-software-check.fw-vm-11.0.xml",
+        ),
+        (
+            "<request><system><software><info/></software></system></request>",
+            "request-system-software-check.fw-vm-8.0.3-current.xml",
+        ),
+        (
+            "<request><system><software><download>",
+            "request-system-software-download.via-panorama-target.code19.doc-9.1.xml",
+        ),
+        (
+            "<request><system><software><install>",
+            "request-system-software-install.via-panorama-target.code19.doc-9.1.xml",
+        ),
+        (
+            "<show><jobs><id>",
+            "show-jobs-id.downld-fin-ok.via-panorama-target.doc-9.1.xml",
+        ),
+        (
+            "<show><jobs><all/></jobs></show>",
+            "show-jobs-all.with-idless-failed-job.xml",
+        ),
+        (
+            "<request><high-availability><state><suspend/>",
+            "request-high-availability-state-suspend.via-panorama-target.doc-9.1.xml",
+        ),
+        (
+            "<request><high-availability><state><functional/>",
+            "request-high-availability-state-functional.via-panorama-target.doc-9.1.xml",
+        ),
+        (
+            "<show><session><info/></session></show>",
+            "show-session-info.fw-busy-102k-active.xml",
+        ),
+        (
+            "<show><routing><route/></routing></show>",
+            "show-routing-route.fw-ecmp-two-nexthops.xml",
+        ),
+        (
+            "<show><advanced-routing><route/></advanced-routing></show>",
+            "show-advanced-routing-route.fw-json.xml",
+        ),
+        (
+            "<show><arp><entry name='all'/></arp></show>",
+            "show-arp-entry-all.fw.xml",
+        ),
+        (
+            "<show><system><disk-space/></system></show>",
+            "show-system-disk-space.fw-cdata.xml",
+        ),
+        (
+            "<show><devices><all/></devices></show>",
+            "show-devices-all.panorama-10.0.9.xml",
+        ),
+        (
+            "<show><devices><connected/></devices></show>",
+            "show-devices-connected.panorama-10.1-fws-with-trailing-text.xml",
+        ),
+    ];
+    let mut table = Vec::new();
+    for (prefix, name) in answers {
+        let Some(xml) = panos_samples::sample(name) else {
+            return;
+        };
+        table.push((prefix.to_owned(), xml));
+    }
+    let server = serve(move |request, _| {
+        let cmd = request.field("cmd").unwrap_or_default();
+        if cmd == "<request><restart><system/></restart></request>" {
+            return Reply::ok(
+                "<response status=\"success\"><result>Command succeeded with no output</result></response>",
+            );
+        }
+        if cmd == "<show><chassis-ready/></show>" {
+            return Reply::ok("<response status=\"success\"><result>yes</result></response>");
+        }
+        match table.iter().find(|(prefix, _)| cmd.starts_with(prefix.as_str())) {
+            Some((_, xml)) => Reply::ok(xml.clone()),
+            None => Reply::ok("<response status='error' code='1'><msg>unknown</msg></response>"),
+        }
+    })
+    .await;
+    let client = client(&server.base);
+    let fw = serial();
+    let version = "10.2.9".parse().unwrap();
+    assert_eq!(client.system_info(&fw).await.unwrap().hostname, "testfw");
+    assert!(
+        client
+            .ha_state(&fw)
+            .await
+            .unwrap()
+            .local
+            .unwrap()
+            .state
+            .is_passive()
+    );
+    assert_eq!(client.software_check(&fw).await.unwrap().images.len(), 2);
+    assert_eq!(
+        client
+            .software_info(&fw)
+            .await
+            .unwrap()
+            .current()
+            .unwrap()
+            .version
+            .to_string(),
+        "8.0.3"
+    );
+    assert_eq!(
+        client.software_download(&fw, &version).await.unwrap(),
+        JobId(3448)
+    );
+    assert_eq!(
+        client.software_install(&fw, &version).await.unwrap(),
+        JobId(3453)
+    );
+    assert_eq!(
+        client
+            .job_status(&fw, JobId(3448))
+            .await
+            .unwrap()
+            .details
+            .len(),
+        3
+    );
+    assert_eq!(client.jobs_all(&fw).await.unwrap().len(), 2);
+    client.restart(&fw).await.unwrap();
+    assert!(client.chassis_ready(&fw).await.unwrap());
+    client.ha_suspend(&fw).await.unwrap();
+    client.ha_functional(&fw).await.unwrap();
+    assert_eq!(client.session_info(&fw).await.unwrap().num_active, 102_448);
+    assert_eq!(
+        client
+            .routes(&fw, RoutingEngine::Legacy)
+            .await
+            .unwrap()
+            .routes
+            .len(),
+        2
+    );
+    let advanced = client.routes(&fw, RoutingEngine::Advanced).await.unwrap();
+    assert_eq!(advanced.routes[0].router, "public-lr");
+    assert_eq!(client.arp(&fw).await.unwrap().entries.len(), 2);
+    assert!(
+        client
+            .disk_space(&fw)
+            .await
+            .unwrap()
+            .panrepo_free_bytes()
+            .is_some()
+    );
+    assert_eq!(client.managed_devices(false).await.unwrap().len(), 3);
+    assert_eq!(client.managed_devices(true).await.unwrap().len(), 7);
+    let requests = server.shared.requests();
+    assert_eq!(requests.len(), 19);
+    let targeted = requests
+        .iter()
+        .filter(|r| r.field("target") == Some("007951000123456"));
+    assert_eq!(
+        targeted.count(),
+        17,
+        "all but the two Panorama-level calls carry the target"
+    );
+    assert_eq!(client.stats().errors, 0);
 }

@@ -100,9 +100,9 @@ impl<'a> Ctx<'a> {
     /// The error for a body that cannot be read as an envelope, by HTTP status first.
     fn unreadable(&self, reason: String, body: &str) -> ClientError {
         match self.http_status {
-            Some(403) => ClientError::Auth {
+            Some(status @ (401 | 403)) => ClientError::Auth {
                 operation: self.operation.to_owned(),
-                message: "HTTP 403 Forbidden".to_owned(),
+                message: format!("HTTP {status} without a readable answer"),
             },
             Some(status) if !self.http_ok() => ClientError::Http {
                 operation: self.operation.to_owned(),
@@ -216,7 +216,7 @@ pub(crate) fn read<'i>(ctx: &Ctx<'_>, body: &'i str) -> Result<RawResponse<'i>, 
 fn failure(ctx: &Ctx<'_>, envelope: Envelope) -> ClientError {
     let operation = ctx.operation.to_owned();
     let Envelope { code, message } = envelope;
-    if ctx.http_status == Some(403)
+    if matches!(ctx.http_status, Some(401 | 403))
         || code == Some(403)
         || message.to_ascii_lowercase().contains("invalid credential")
     {
@@ -233,13 +233,18 @@ fn failure(ctx: &Ctx<'_>, envelope: Envelope) -> ClientError {
     }
 }
 
-/// The serial in a `<serial> not connected` message.
+/// The serial in a `<serial> not connected` message (the whole message; a serial has at least
+/// one digit, so `Peer not connected` is not one).
 fn not_connected(message: &str) -> Option<Serial> {
-    let rest = message
+    let serial = message
         .trim()
         .trim_end_matches('.')
-        .strip_suffix(" not connected")?;
-    rest.rsplit(' ').next()?.parse().ok()
+        .strip_suffix(" not connected")?
+        .trim();
+    if !serial.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    serial.parse().ok()
 }
 
 /// The message of an answer, from the places devices put it, in this order: `msg/line`,
@@ -417,6 +422,15 @@ mod tests {
                 assert_eq!(serial.as_str(), "007951000123456");
             }
             other => panic!("expected not connected, got {other:?}"),
+        }
+        for body in [
+            "<response status='error'><msg><line>Peer not connected</line></msg></response>",
+            "<response status='error'><msg><line>link 0079 is not connected</line></msg></response>",
+        ] {
+            assert!(
+                matches!(check(body), Err(ClientError::Api { .. })),
+                "{body}"
+            );
         }
         let body = "<response status='error'><msg>Invalid credentials.</msg></response>";
         assert!(matches!(check(body), Err(ClientError::Auth { .. })));
