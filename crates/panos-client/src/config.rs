@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use url::{Host, Url};
 
 use crate::error::ClientError;
@@ -197,11 +197,20 @@ impl ClientConfigBuilder {
                 ));
             }
         };
-        if let Credentials::Password { username, .. } = &self.credentials
-            && username.trim().is_empty()
-        {
-            return Err(config("the username is empty"));
-        }
+        let credentials = match self.credentials {
+            Credentials::ApiKey(key) => {
+                // Keys read from files often end with a newline, which a header cannot carry.
+                let trimmed = key.expose_secret().trim();
+                if trimmed.is_empty() {
+                    return Err(config("the API key is empty"));
+                }
+                Credentials::ApiKey(SecretString::from(trimmed.to_owned()))
+            }
+            Credentials::Password { username, .. } if username.trim().is_empty() => {
+                return Err(config("the username is empty"));
+            }
+            password @ Credentials::Password { .. } => password,
+        };
         let nonzero = |n: u32, what: &str| {
             NonZeroU32::new(n).ok_or_else(|| config(&format!("{what} must be at least 1")))
         };
@@ -213,7 +222,7 @@ impl ClientConfigBuilder {
         }
         Ok(ClientConfig {
             api_url,
-            credentials: self.credentials,
+            credentials,
             tls,
             connect_timeout: self.connect_timeout,
             request_timeout: self.request_timeout,
@@ -373,6 +382,19 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(pinned.tls, TlsTrust::Fingerprint([0; 32]));
+    }
+
+    #[test]
+    fn api_keys_are_trimmed_and_must_not_be_empty() {
+        let config = ClientConfig::builder("p", Credentials::ApiKey(SecretString::from(" k\n")))
+            .build()
+            .unwrap();
+        let Credentials::ApiKey(key) = config.credentials else {
+            panic!("an API key was configured")
+        };
+        assert_eq!(key.expose_secret(), "k");
+        let empty = ClientConfig::builder("p", Credentials::ApiKey(SecretString::from("\n")));
+        assert!(matches!(empty.build(), Err(ClientError::Config(_))));
     }
 
     #[test]
