@@ -10,7 +10,7 @@ use std::time::Duration;
 use common::{ENQUEUED, KEY, Reply, SYSTEM_INFO, client, config, serve, serve_with, wait_until};
 use panos_client::model::RoutingEngine;
 use panos_client::{
-    ClientConfig, ClientError, Credentials, JobId, PanoramaClient, PanosApi, Serial,
+    ClientConfig, ClientError, Credentials, JobId, PanoramaClient, PanosApi, RetryPolicy, Serial,
 };
 use secrecy::{ExposeSecret, SecretString};
 use tokio_util::sync::CancellationToken;
@@ -604,4 +604,66 @@ async fn every_operation_with_real_answers() {
         "all but the two Panorama-level calls carry the target"
     );
     assert_eq!(client.stats().errors, 0);
+}
+
+#[tokio::test]
+async fn cancellation_ends_a_retry_delay() {
+    let server = serve(|_, _| Reply::Body(503, String::new())).await;
+    let slow_retries = RetryPolicy::default().with_max_attempts(5).with_delays(
+        Duration::from_secs(3600),
+        Duration::from_secs(3600),
+        Duration::from_secs(7200),
+    );
+    let client =
+        PanoramaClient::new(config(&server.base).retry(slow_retries).build().unwrap()).unwrap();
+    let token = CancellationToken::new();
+    let call = tokio::spawn({
+        let client = client.with_cancellation(token.clone());
+        async move { client.session_info(&serial()).await }
+    });
+    let shared = server.shared.clone();
+    wait_until("the first attempt failed", || {
+        shared.completed.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    token.cancel();
+    let err = call.await.unwrap().unwrap_err();
+    assert!(matches!(err, ClientError::Cancelled { .. }), "{err:?}");
+    assert_eq!(server.shared.hits(), 1);
+}
+
+#[tokio::test]
+async fn oversized_answers_are_refused() {
+    let big = format!(
+        "<response status='success'><result>{}</result></response>",
+        "x".repeat(8192)
+    );
+    let server = serve(move |_, _| Reply::ok(big.clone())).await;
+    let client = PanoramaClient::new(
+        config(&server.base)
+            .max_response_bytes(2048)
+            .retry(RetryPolicy::never())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let err = client.disk_space(&serial()).await.unwrap_err();
+    match err {
+        ClientError::Decode { reason, .. } => assert!(reason.contains("larger than"), "{reason}"),
+        other => panic!("expected a decode error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn too_many_requests_is_retried() {
+    let server = serve(|_, hit| {
+        if hit == 1 {
+            Reply::Body(429, String::new())
+        } else {
+            Reply::ok(SYSTEM_INFO)
+        }
+    })
+    .await;
+    client(&server.base).system_info(&serial()).await.unwrap();
+    assert_eq!(server.shared.hits(), 2);
 }
