@@ -197,11 +197,22 @@ impl PanoramaClient {
                     .await
                     .unwrap_or_else(|_| Err(cancelled(&operation)))
             }
-            Effect::Changes => attempt().await,
+            Effect::Changes => {
+                tracing::info!(operation = %operation, "sending (once, never retried)");
+                attempt().await
+            }
         };
-        if let Err(err) = &result {
-            self.inner.limiter.count_error();
-            tracing::debug!(operation = %operation, error = %err, "call failed");
+        match &result {
+            Ok(_) => tracing::debug!(operation = %operation, "call succeeded"),
+            Err(err) => {
+                self.inner.limiter.count_error();
+                tracing::debug!(
+                    operation = %operation,
+                    error = %err,
+                    may_have_been_applied = err.may_have_been_applied(),
+                    "call failed"
+                );
+            }
         }
         result
     }
@@ -257,6 +268,7 @@ impl PanoramaClient {
                 }
                 body.extend_from_slice(&chunk);
             }
+            tracing::trace!(operation, status, bytes = body.len(), "answer received");
             Ok((status, String::from_utf8_lossy(&body).into_owned()))
         };
         until_cancelled(cancel, exchange)
