@@ -133,8 +133,10 @@ async fn in_flight_never_exceeds_the_cap() {
 #[tokio::test]
 async fn fifty_concurrent_callers_share_one_limiter() {
     let server = serve(|_, _| Reply::ok(SYSTEM_INFO)).await;
-    let client =
-        PanoramaClient::new(config(&server.base).max_in_flight(3).build().unwrap()).unwrap();
+    // 100 requests/s after a burst of 5: the 50th request cannot be granted before 450 ms.
+    let config = config(&server.base).rate_limit(100, 5).max_in_flight(3);
+    let client = PanoramaClient::new(config.build().unwrap()).unwrap();
+    let started = std::time::Instant::now();
     let mut calls = Vec::new();
     for _ in 0..50 {
         let clone = client.clone();
@@ -145,6 +147,9 @@ async fn fifty_concurrent_callers_share_one_limiter() {
     for call in calls {
         call.await.unwrap().unwrap();
     }
+    // A lower bound only: a slow machine cannot make this fail, a missing limit does.
+    assert!(started.elapsed() >= Duration::from_millis(450));
+    assert!(client.stats().limiter_wait >= Duration::from_millis(450));
     assert_eq!(server.shared.hits(), 50);
     assert!(server.shared.max_current.load(Ordering::SeqCst) <= 3);
     let stats = client.stats();
