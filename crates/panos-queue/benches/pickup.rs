@@ -1,0 +1,2 @@
+//! Pickup latency benchmark (placeholder).
+fn main() {}

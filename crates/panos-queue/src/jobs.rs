@@ -1,0 +1,357 @@
+//! The job queue: submitting ([`StateDir::submit_job`]), scanning `pending/` in order
+//! ([`StateDir::scan_pending`]), claiming by rename ([`StateDir::claim`]), recovering
+//! `active/` ([`StateDir::list_active`]) and filing finished jobs ([`StateDir::finish_job`]).
+//!
+//! Order of `scan_pending`: higher `priority` first (default 0); then submission time
+//! (`submitted_at`, else the file's modification time), oldest first; then file name.
+//!
+//! A claim is one `rename(pending/X, active/X)`: of several claimers racing, exactly one
+//! rename succeeds; the others find the source gone and get `Ok(None)`.
+
+use std::cmp::Reverse;
+use std::fs;
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::error::{QueueError, Result};
+use crate::fsio::{
+    ReadFailure, atomic_create, decode, list_candidates, read_guarded, sync_dir, to_json_bytes,
+    write_json,
+};
+use crate::layout::{QueueFolder, StateDir};
+use crate::quarantine::{RejectedFile, free_name, move_aside};
+use crate::types::ids::JobId;
+use crate::types::job::{Job, JobKind, JobOutcome, JobResult};
+
+/// A valid job waiting in `pending/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingJob {
+    /// Its file name (`<job_id>.json`).
+    pub name: String,
+    /// Its path.
+    pub path: PathBuf,
+    /// The job.
+    pub job: Job,
+    /// `submitted_at`, else the file's modification time.
+    pub submitted_at: DateTime<Utc>,
+}
+
+/// A job the daemon holds in `active/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveJob {
+    /// Its path in `active/`.
+    pub path: PathBuf,
+    /// The job.
+    pub job: Job,
+    /// When it was claimed (for a recovered job: when its file was last renamed).
+    pub started_at: DateTime<Utc>,
+}
+
+/// What a scan found.
+#[derive(Debug)]
+pub struct Scan<T> {
+    /// Valid files, in processing order.
+    pub items: Vec<T>,
+    /// Files moved aside during the scan.
+    pub rejected: Vec<RejectedFile>,
+}
+
+impl<T> Default for Scan<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            rejected: Vec::new(),
+        }
+    }
+}
+
+/// Reads one candidate file, deciding between a valid item, "gone", and "move aside because".
+pub(crate) enum Candidate<T> {
+    Valid(T, fs::Metadata),
+    Gone,
+    Refused(String),
+}
+
+pub(crate) fn read_candidate<T: crate::types::ProtocolFile>(path: &Path) -> Candidate<T> {
+    let Some(_name) = path.file_name().and_then(|n| n.to_str()) else {
+        return Candidate::Refused("has a file name that is not UTF-8".into());
+    };
+    let bytes = match read_guarded(path) {
+        Ok(bytes) => bytes,
+        Err(ReadFailure::Vanished) => return Candidate::Gone,
+        Err(ReadFailure::Refused(reason)) => return Candidate::Refused(reason),
+        Err(ReadFailure::Io(err)) => {
+            return Candidate::Refused(format!(
+                "cannot be read ({err}); make it readable by the daemon's group"
+            ));
+        }
+    };
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(_) => return Candidate::Gone,
+    };
+    match decode::<T>(&bytes) {
+        Ok(value) => Candidate::Valid(value, meta),
+        Err(reason) => Candidate::Refused(reason),
+    }
+}
+
+/// Checks what a job file must satisfy beyond its schema: its name, and no result yet.
+fn check_job_file(name: &str, job: &Job) -> Result<(), String> {
+    let expected = format!("{}.json", job.job_id);
+    if name != expected {
+        return Err(format!(
+            "file name {name:?} does not match its job_id: name it {expected:?}"
+        ));
+    }
+    if job.result.is_some() {
+        return Err("has a result: results are written by the daemon, remove it".into());
+    }
+    Ok(())
+}
+
+fn modified(meta: &fs::Metadata) -> DateTime<Utc> {
+    Utc.timestamp_opt(meta.mtime(), meta.mtime_nsec() as u32)
+        .single()
+        .unwrap_or_else(Utc::now)
+}
+
+fn changed(meta: &fs::Metadata) -> DateTime<Utc> {
+    Utc.timestamp_opt(meta.ctime(), meta.ctime_nsec() as u32)
+        .single()
+        .unwrap_or_else(Utc::now)
+}
+
+impl StateDir {
+    /// Submits a job the way the web app does: a dot-file in `pending/`, fsync, then a
+    /// no-clobber link to `pending/<job_id>.json`. Refuses an invalid job or a job id already
+    /// in any queue folder.
+    pub fn submit_job(&self, job: &Job) -> Result<PathBuf> {
+        let invalid = |path: PathBuf, reason: String| QueueError::Invalid { path, reason };
+        let name = format!("{}.json", job.job_id);
+        let path = self.job_path(QueueFolder::Pending, &name);
+        job.check().map_err(|r| invalid(path.clone(), r))?;
+        if job.result.is_some() {
+            return Err(invalid(path, "a submitted job has no result".into()));
+        }
+        if let Some((folder, existing)) = self.find_job(job.job_id) {
+            return Err(invalid(
+                existing,
+                format!("job id already used (in {}/)", folder.name()),
+            ));
+        }
+        if !atomic_create(&path, &to_json_bytes(job, &path)?)? {
+            return Err(invalid(path, "job id already pending".into()));
+        }
+        Ok(path)
+    }
+
+    /// Where the job's file is now (`pending`, `active`, or a final folder).
+    pub fn find_job(&self, job_id: JobId) -> Option<(QueueFolder, PathBuf)> {
+        let name = format!("{job_id}.json");
+        QueueFolder::ALL.into_iter().find_map(|folder| {
+            let path = self.job_path(folder, &name);
+            path.is_file().then_some((folder, path))
+        })
+    }
+
+    /// Every valid job in `pending/`, in processing order (see the module doc); bad files are
+    /// moved to `failed/` with a reason. Jobs whose `not_before` is in the future are
+    /// included: check [`Job::is_due`] before claiming.
+    pub fn scan_pending(&self) -> Result<Scan<PendingJob>> {
+        let failed = self.queue_dir(QueueFolder::Failed);
+        let mut scan = Scan::default();
+        for path in list_candidates(&self.queue_dir(QueueFolder::Pending))? {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_owned();
+            let refused = match read_candidate::<Job>(&path) {
+                Candidate::Gone => continue,
+                Candidate::Refused(reason) => reason,
+                Candidate::Valid(job, meta) => match check_job_file(&name, &job) {
+                    Ok(()) => {
+                        let submitted_at = job.submitted_at.unwrap_or_else(|| modified(&meta));
+                        scan.items.push(PendingJob {
+                            name,
+                            path,
+                            job,
+                            submitted_at,
+                        });
+                        continue;
+                    }
+                    Err(reason) => reason,
+                },
+            };
+            scan.rejected.extend(move_aside(&path, &failed, &refused)?);
+        }
+        scan.items.sort_by(|a, b| {
+            let key = |p: &PendingJob| (Reverse(p.job.effective_priority()), p.submitted_at);
+            key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
+        });
+        Ok(scan)
+    }
+
+    /// Claims a pending job by renaming it into `active/`. `Ok(None)` when another claimer
+    /// took it first (or it was removed), or when it turned out invalid (moved aside).
+    pub fn claim(&self, pending: &PendingJob) -> Result<Option<ActiveJob>> {
+        let active_dir = self.queue_dir(QueueFolder::Active);
+        let target = active_dir.join(&pending.name);
+        if fs::symlink_metadata(&target).is_ok() {
+            let reason = "a job with this job_id is already active; submit with a new job_id";
+            move_aside(&pending.path, &self.queue_dir(QueueFolder::Failed), reason)?;
+            return Ok(None);
+        }
+        match fs::rename(&pending.path, &target) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(err) => {
+                return Err(QueueError::io(
+                    "claim (rename into active/)",
+                    &pending.path,
+                    err,
+                ));
+            }
+        }
+        sync_dir(&active_dir)?;
+        // Read what was actually claimed: the file may have been replaced since the scan.
+        match self.read_active(&target)? {
+            Some(mut active) => {
+                active.started_at = Utc::now();
+                Ok(Some(active))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn read_active(&self, path: &Path) -> Result<Option<ActiveJob>> {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let reason = match read_candidate::<Job>(path) {
+            Candidate::Gone => return Ok(None),
+            Candidate::Refused(reason) => reason,
+            Candidate::Valid(job, meta) => match check_job_file(name, &job) {
+                Ok(()) => {
+                    return Ok(Some(ActiveJob {
+                        path: path.to_owned(),
+                        job,
+                        started_at: changed(&meta),
+                    }));
+                }
+                Err(reason) => reason,
+            },
+        };
+        move_aside(path, &self.queue_dir(QueueFolder::Failed), &reason)?;
+        Ok(None)
+    }
+
+    /// The jobs in `active/`, for the daemon to resume at start-up. Bad files are moved to
+    /// `failed/`; a job already filed in a final folder (a crash between filing and removing
+    /// it from `active/`) is removed from `active/`.
+    pub fn list_active(&self) -> Result<Vec<ActiveJob>> {
+        let mut jobs = Vec::new();
+        for path in list_candidates(&self.queue_dir(QueueFolder::Active))? {
+            let Some(active) = self.read_active(&path)? else {
+                continue;
+            };
+            if self.already_filed(&active.job) {
+                tracing::info!(file = %path.display(), "job already filed; removing it from active/");
+                remove_file(&path)?;
+                continue;
+            }
+            jobs.push(active);
+        }
+        Ok(jobs)
+    }
+
+    fn already_filed(&self, job: &Job) -> bool {
+        let name = format!("{}.json", job.job_id);
+        [
+            QueueFolder::Completed,
+            QueueFolder::Failed,
+            QueueFolder::Cancelled,
+        ]
+        .into_iter()
+        .any(|folder| {
+            let path = self.job_path(folder, &name);
+            let Ok(bytes) = read_guarded(&path) else {
+                return false;
+            };
+            decode::<Job>(&bytes)
+                .is_ok_and(|mut filed| filed.result.take().is_some() && filed == *job)
+        })
+    }
+
+    /// Files a finished job: writes it, with its `result`, to the folder its outcome names
+    /// (`completed/`, `failed/`, `cancelled/`), then removes it from `active/`. Returns the
+    /// new path.
+    pub fn finish_job(&self, job: &Job) -> Result<PathBuf> {
+        let name = format!("{}.json", job.job_id);
+        let Some(result) = &job.result else {
+            return Err(QueueError::Invalid {
+                path: self.job_path(QueueFolder::Active, &name),
+                reason: "finish_job needs a job with its result set".into(),
+            });
+        };
+        let dir = self.queue_dir(match result.outcome {
+            JobOutcome::Completed => QueueFolder::Completed,
+            JobOutcome::Failed => QueueFolder::Failed,
+            JobOutcome::Cancelled => QueueFolder::Cancelled,
+        });
+        let dest = free_name(&dir, name.as_ref());
+        write_json(&dest, job)?;
+        let active = self.job_path(QueueFolder::Active, &name);
+        remove_file(&active)?;
+        sync_dir(&self.queue_dir(QueueFolder::Active))?;
+        Ok(dest)
+    }
+
+    /// Cancels a job still in `pending/`: claims it (so no one else starts it) and files it
+    /// in `cancelled/` with `result`. `Ok(None)` when it is not pending.
+    pub fn cancel_pending(&self, job_id: JobId, result: JobResult) -> Result<Option<PathBuf>> {
+        let name = format!("{job_id}.json");
+        let path = self.job_path(QueueFolder::Pending, &name);
+        let pending = PendingJob {
+            name,
+            path,
+            job: Job::new(job_id, JobKind::Standalone, Vec::new()),
+            submitted_at: Utc::now(),
+        };
+        let Some(active) = self.claim(&pending)? else {
+            return Ok(None);
+        };
+        let mut job = active.job;
+        job.result = Some(result);
+        self.finish_job(&job).map(Some)
+    }
+
+    /// Every job file of a folder with its decoded job or why it does not decode; nothing is
+    /// moved. For read-only clients (`panosctl job list`).
+    pub fn read_jobs(&self, folder: QueueFolder) -> Result<Vec<(PathBuf, Result<Job, String>)>> {
+        let mut out = Vec::new();
+        for path in list_candidates(&self.queue_dir(folder))? {
+            let job = match read_guarded(&path) {
+                Ok(bytes) => decode::<Job>(&bytes),
+                Err(ReadFailure::Vanished) => continue,
+                Err(ReadFailure::Refused(reason)) => Err(reason),
+                Err(ReadFailure::Io(err)) => Err(err.to_string()),
+            };
+            out.push((path, job));
+        }
+        Ok(out)
+    }
+}
+
+fn remove_file(path: &Path) -> Result<()> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(QueueError::io("remove", path, err)),
+    }
+}

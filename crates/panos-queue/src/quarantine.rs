@@ -1,0 +1,155 @@
+//! Moving a bad input file aside: the original bytes go, unchanged, to `queue/failed/` (jobs)
+//! or `commands/processed/` (commands), and a [`Rejection`] is written beside it as
+//! `<name>.reason.json`. Nothing is ever deleted.
+//!
+//! The reason file is written *before* the move, so whoever sees the moved file can read why.
+
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{QueueError, Result};
+use crate::fsio::{sync_dir, write_json};
+use crate::types::ProtocolFile;
+use crate::types::ids::SchemaVersion;
+
+/// `<name>.reason.json`: why a job or command file was refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Rejection {
+    /// Always `1`.
+    pub schema_version: SchemaVersion,
+    /// The file's name as submitted (non-UTF-8 bytes shown as U+FFFD).
+    pub file: String,
+    /// The file's name where it is now (differs from `file` only when that name was taken).
+    pub moved_to: String,
+    /// Why it was refused, for people.
+    pub reason: String,
+    /// When.
+    pub rejected_at: DateTime<Utc>,
+}
+
+impl ProtocolFile for Rejection {
+    const WHAT: &'static str = "rejection";
+}
+
+/// A file that was moved aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedFile {
+    /// Where it came from.
+    pub from: PathBuf,
+    /// Where it is now.
+    pub to: PathBuf,
+    /// Why.
+    pub reason: String,
+}
+
+/// The reason file's path for a file at `path`.
+pub fn reason_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_owned();
+    name.push(".reason.json");
+    path.with_file_name(name)
+}
+
+/// A name in `dir` not yet taken: `name`, else `<stem>.1.json`, `<stem>.2.json`, …
+pub(crate) fn free_name(dir: &Path, name: &OsStr) -> PathBuf {
+    let first = dir.join(name);
+    if fs::symlink_metadata(&first).is_err() {
+        return first;
+    }
+    let bytes = name.as_encoded_bytes();
+    let (stem, ext) = match bytes.strip_suffix(b".json") {
+        Some(stem) => (stem, ".json"),
+        None => (bytes, ""),
+    };
+    let stem = OsStr::new(std::str::from_utf8(stem).unwrap_or("file"));
+    (1u32..)
+        .map(|n| {
+            let mut candidate = OsString::from(stem);
+            candidate.push(format!(".{n}{ext}"));
+            dir.join(candidate)
+        })
+        .find(|p| fs::symlink_metadata(p).is_err())
+        .expect("some number is free")
+}
+
+/// Moves `path` into `dest_dir` with a reason file. `Ok(None)` when the file vanished first.
+pub fn move_aside(path: &Path, dest_dir: &Path, reason: &str) -> Result<Option<RejectedFile>> {
+    let name = path.file_name().unwrap_or_default();
+    let dest = free_name(dest_dir, name);
+    let rejection = Rejection {
+        schema_version: SchemaVersion,
+        file: name.to_string_lossy().into_owned(),
+        moved_to: dest
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned(),
+        reason: reason.to_owned(),
+        rejected_at: Utc::now(),
+    };
+    let reason_file = reason_path(&dest);
+    write_json(&reason_file, &rejection)?;
+    match fs::rename(path, &dest) {
+        Ok(()) => {}
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            let _ = fs::remove_file(&reason_file);
+            return Ok(None);
+        }
+        Err(err) => return Err(QueueError::io("move aside", path, err)),
+    }
+    sync_dir(dest_dir)?;
+    if let Some(src_dir) = path.parent() {
+        sync_dir(src_dir)?;
+    }
+    tracing::warn!(
+        file = %path.display(),
+        moved_to = %dest.display(),
+        reason,
+        "refused a file"
+    );
+    Ok(Some(RejectedFile {
+        from: path.to_owned(),
+        to: dest,
+        reason: reason.to_owned(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moves_keep_bytes_write_a_reason_and_never_overwrite() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (src, dst) = (tmp.path().join("src"), tmp.path().join("dst"));
+        fs::create_dir_all(&src).unwrap();
+        fs::create_dir_all(&dst).unwrap();
+        for round in 0..2 {
+            let file = src.join("x.json");
+            fs::write(&file, format!("garbage {round}")).unwrap();
+            let moved = move_aside(&file, &dst, "is not valid JSON")
+                .unwrap()
+                .unwrap();
+            assert!(!file.exists());
+            assert_eq!(
+                fs::read_to_string(&moved.to).unwrap(),
+                format!("garbage {round}")
+            );
+            let reason: Rejection =
+                serde_json::from_slice(&fs::read(reason_path(&moved.to)).unwrap()).unwrap();
+            assert_eq!(reason.reason, "is not valid JSON");
+        }
+        assert!(dst.join("x.json").exists() && dst.join("x.1.json").exists());
+        assert!(
+            move_aside(&src.join("gone.json"), &dst, "r")
+                .unwrap()
+                .is_none()
+        );
+        assert!(!dst.join("gone.json.reason.json").exists());
+    }
+}
