@@ -1,0 +1,4 @@
+//! `panosd`: parses the command line, reads the configuration, and runs the daemon until
+//! SIGTERM or SIGINT.
+
+fn main() {}
