@@ -187,7 +187,7 @@ pub struct ArpRecord {
 impl ArpRecord {
     /// Whether the entry is unresolved (status `i` or mac `(incomplete)`).
     pub fn is_incomplete(&self) -> bool {
-        self.status == "i" || self.mac.contains("incomplete")
+        self.status == "i" || self.mac.starts_with("(incomplete")
     }
 }
 

@@ -275,3 +275,13 @@ fn print_sample_report() {
     println!("{report}");
     assert_eq!(report.verdict, Verdict::Fail);
 }
+
+#[test]
+fn snapshots_of_two_devices_fail() {
+    let pre = snapshot(0, routes(5), arp(5), sessions(1000, 800, 150));
+    let mut post = pre.clone();
+    post.serial = "007951000999999".parse().unwrap();
+    let report = compare(&pre, &post, &Thresholds::default());
+    assert_eq!(report.verdict, Verdict::Fail);
+    assert_eq!(outcome(&report, "serial"), Outcome::Fail);
+}

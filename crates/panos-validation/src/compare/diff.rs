@@ -9,14 +9,19 @@ use crate::normalize::{arp_in_order, routes_in_order};
 use crate::snapshot::{ArpRecord, RouteEntry, RoutePath};
 
 /// Walks two sorted slices group by group (a group = consecutive items with equal keys) and
-/// calls `visit` with the pre group, the post group, or both when the keys match.
+/// calls `visit` with the pre group, the post group, or both when the keys match. With
+/// `unique_keys` every group is one item and no group boundary is searched.
 fn merge_groups<'a, T, K: Ord>(
     pre: &'a [T],
     post: &'a [T],
+    unique_keys: bool,
     key: impl Fn(&'a T) -> K,
     mut visit: impl FnMut(&'a [T], &'a [T]),
 ) {
     let group_end = |items: &'a [T], start: usize| {
+        if unique_keys {
+            return start + 1;
+        }
         let k = key(&items[start]);
         let mut end = start + 1;
         while end < items.len() && key(&items[end]) == k {
@@ -113,7 +118,7 @@ pub fn diff_routes(pre: &[RouteEntry], post: &[RouteEntry], compare_metric: bool
         post_count: post.len() as u64,
         ..RouteDiff::default()
     };
-    merge_groups(&pre, &post, RouteEntry::key, |a, b| match (a, b) {
+    merge_groups(&pre, &post, true, RouteEntry::key, |a, b| match (a, b) {
         ([], added) => diff.added.extend_from_slice(added),
         (removed, []) => diff.removed.extend_from_slice(removed),
         ([before, ..], [after, ..]) => {
@@ -161,6 +166,7 @@ pub fn diff_arp(
     merge_groups(
         &pre,
         &post,
+        false,
         |r| arp_key(r),
         |a, b| match (a, b) {
             ([], added) => diff.added.extend(owned(added)),

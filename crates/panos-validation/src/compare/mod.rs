@@ -23,6 +23,17 @@ use crate::snapshot::{Part, SessionCounts, Snapshot};
 /// Compares the post-flight snapshot with the pre-flight one.
 pub fn compare(pre: &Snapshot, post: &Snapshot, thresholds: &Thresholds) -> ComparisonReport {
     let mut metrics = Vec::new();
+    if pre.serial != post.serial {
+        metrics.push(metric(
+            "serial".to_owned(),
+            Outcome::Fail,
+            format!("{} -> {}", pre.serial, post.serial),
+            "the same device".to_owned(),
+            "the snapshots are of two different devices; compare the post-flight snapshot \
+             with the pre-flight snapshot of the same serial"
+                .to_owned(),
+        ));
+    }
     let version = |s: &Snapshot| s.sw_version.as_ref().map(ToString::to_string);
 
     let sessions = match (&pre.sessions, &post.sessions) {
