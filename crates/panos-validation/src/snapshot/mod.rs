@@ -9,15 +9,14 @@
 
 use std::fmt;
 
+mod builder;
+
 use chrono::{DateTime, Utc};
-use panos_client::model::{
-    ArpTable, ConfigSync, DiskSpace, HaStatus, RouteTable, RoutingEngine, SessionInfo, SystemInfo,
-};
 use panos_client::{Serial, SoftwareVersion};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::normalize::{normalize_arp, normalize_routes};
+pub use builder::{SnapshotBuilder, ha_state_text, summarize_ha, sync_text};
 
 /// The version of the snapshot file format.
 pub const SNAPSHOT_SCHEMA_VERSION: u32 = 1;
@@ -264,200 +263,11 @@ pub struct MissingPart {
 }
 
 impl Snapshot {
-    /// Starts a snapshot of `serial` taken at `taken_at`; every part starts as "not collected".
-    pub fn builder(serial: Serial, taken_at: DateTime<Utc>) -> SnapshotBuilder {
-        SnapshotBuilder {
-            snapshot: Snapshot {
-                schema_version: SNAPSHOT_SCHEMA_VERSION,
-                serial,
-                taken_at,
-                hostname: None,
-                sw_version: None,
-                app_version: None,
-                sessions: None,
-                routes: None,
-                arp: None,
-                disk: None,
-                ha: None,
-                missing: Vec::new(),
-            },
-            explained: Vec::new(),
-        }
-    }
-
     /// Why `part` is missing, when it is.
     pub fn missing_reason(&self, part: Part) -> Option<&str> {
         self.missing
             .iter()
             .find(|m| m.part == part)
             .map(|m| m.reason.as_str())
-    }
-}
-
-/// Builds a [`Snapshot`]. Each setter takes the collection's `Result`, so the caller can pass
-/// what the client returned; an error becomes a [`MissingPart`] with the error's text.
-#[derive(Debug)]
-pub struct SnapshotBuilder {
-    snapshot: Snapshot,
-    explained: Vec<Part>,
-}
-
-impl SnapshotBuilder {
-    fn fail(&mut self, part: Part, reason: String) {
-        self.explained.push(part);
-        self.snapshot.missing.push(MissingPart { part, reason });
-    }
-
-    fn take<T, E: fmt::Display>(&mut self, part: Part, result: Result<T, E>) -> Option<T> {
-        self.explained.push(part);
-        match result {
-            Ok(value) => Some(value),
-            Err(err) => {
-                self.fail(part, err.to_string());
-                None
-            }
-        }
-    }
-
-    /// `show system info`: hostname, sw and app versions.
-    pub fn system_info<E: fmt::Display>(mut self, info: Result<SystemInfo, E>) -> Self {
-        if let Some(info) = self.take(Part::SystemInfo, info) {
-            self.snapshot.hostname = Some(info.hostname);
-            self.snapshot.sw_version = Some(info.sw_version);
-            self.snapshot.app_version = info.app_version;
-        }
-        self
-    }
-
-    /// `show session info`.
-    pub fn sessions<E: fmt::Display>(mut self, info: Result<SessionInfo, E>) -> Self {
-        if let Some(info) = self.take(Part::Sessions, info) {
-            self.snapshot.sessions = Some(SessionCounts {
-                total: info.num_active,
-                tcp: info.num_tcp,
-                udp: info.num_udp,
-                icmp: info.num_icmp,
-                max: info.num_max,
-            });
-        }
-        self
-    }
-
-    /// The route table (either engine); normalised here.
-    pub fn routes<E: fmt::Display>(mut self, table: Result<RouteTable, E>) -> Self {
-        if let Some(table) = self.take(Part::Routes, table) {
-            let engine = match table.engine {
-                RoutingEngine::Legacy => Engine::Legacy,
-                RoutingEngine::Advanced => Engine::Advanced,
-            };
-            self.snapshot.routes = Some(RouteSet {
-                engine,
-                entries: normalize_routes(table.routes),
-            });
-        }
-        self
-    }
-
-    /// The ARP table; normalised here.
-    pub fn arp<E: fmt::Display>(mut self, table: Result<ArpTable, E>) -> Self {
-        if let Some(table) = self.take(Part::Arp, table) {
-            self.snapshot.arp = Some(ArpSet {
-                reported_total: table.total,
-                entries: normalize_arp(table.entries),
-            });
-        }
-        self
-    }
-
-    /// `show system disk-space`: keeps the filesystem holding `/opt/panrepo`.
-    pub fn disk<E: fmt::Display>(mut self, disk: Result<DiskSpace, E>) -> Self {
-        if let Some(disk) = self.take(Part::Disk, disk) {
-            match disk.filesystem_for(PANREPO) {
-                Some(fs) => {
-                    self.snapshot.disk = Some(DiskFree {
-                        mount: fs.mounted_on.clone(),
-                        free_bytes: fs.avail_bytes,
-                        size_bytes: fs.size_bytes,
-                    })
-                }
-                None => self.fail(
-                    Part::Disk,
-                    format!("no filesystem holding {PANREPO} in the disk-space output"),
-                ),
-            }
-        }
-        self
-    }
-
-    /// `show high-availability state`.
-    pub fn ha<E: fmt::Display>(mut self, ha: Result<HaStatus, E>) -> Self {
-        if let Some(ha) = self.take(Part::Ha, ha) {
-            self.snapshot.ha = Some(summarize_ha(&ha));
-        }
-        self
-    }
-
-    /// Records `part` as missing with `reason` (when it was not even attempted, say).
-    pub fn missing(mut self, part: Part, reason: impl Into<String>) -> Self {
-        self.fail(part, reason.into());
-        self
-    }
-
-    /// The snapshot. Parts that were never set are recorded as missing (`not collected`).
-    pub fn build(mut self) -> Snapshot {
-        for part in [
-            Part::SystemInfo,
-            Part::Sessions,
-            Part::Routes,
-            Part::Arp,
-            Part::Disk,
-            Part::Ha,
-        ] {
-            if !self.explained.contains(&part) {
-                self.fail(part, "not collected".to_owned());
-            }
-        }
-        self.snapshot.missing.sort_by_key(|m| m.part);
-        self.snapshot
-    }
-}
-
-/// The HA facts of a status, as text.
-pub fn summarize_ha(ha: &HaStatus) -> HaSummary {
-    let state = |info: &Option<panos_client::model::HaMemberInfo>| {
-        info.as_ref().map(|i| ha_state_text(&i.state))
-    };
-    HaSummary {
-        enabled: ha.enabled,
-        local_state: state(&ha.local),
-        peer_state: state(&ha.peer),
-        peer_conn: ha.peer.as_ref().and_then(|p| p.conn_status.clone()),
-        config_sync: ha.running_sync.as_ref().map(sync_text),
-    }
-}
-
-/// The device's words for an HA state.
-pub fn ha_state_text(state: &panos_client::model::HaState) -> String {
-    use panos_client::model::HaState;
-    match state {
-        HaState::Initial => "initial".into(),
-        HaState::Active => "active".into(),
-        HaState::Passive => "passive".into(),
-        HaState::ActivePrimary => "active-primary".into(),
-        HaState::ActiveSecondary => "active-secondary".into(),
-        HaState::Tentative => "tentative".into(),
-        HaState::NonFunctional => "non-functional".into(),
-        HaState::Suspended => "suspended".into(),
-        HaState::Other(text) => text.clone(),
-    }
-}
-
-/// The device's words for a config sync state.
-pub fn sync_text(sync: &ConfigSync) -> String {
-    match sync {
-        ConfigSync::Synchronized => "synchronized".into(),
-        ConfigSync::NotSynchronized => "not synchronized".into(),
-        ConfigSync::InProgress => "synchronization in progress".into(),
-        ConfigSync::Other(text) => text.clone(),
     }
 }
