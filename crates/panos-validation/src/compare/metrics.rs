@@ -206,14 +206,20 @@ pub(super) fn disk_metric(pre: &Snapshot, post: &Snapshot) -> MetricResult {
         free(pre).unwrap_or_else(|| "unknown".into()),
         free(post).unwrap_or_else(|| "unknown".into())
     );
+    let mut message = "free space on /opt/panrepo; old images can be deleted with \
+                       `delete software version <v>` when it runs low"
+        .to_owned();
+    for (side, snap) in [("pre-flight", pre), ("post-flight", post)] {
+        if let Some(reason) = snap.missing_reason(Part::Disk) {
+            message.push_str(&format!("; {side} not read: {reason}"));
+        }
+    }
     metric(
         "disk.panrepo_free".to_owned(),
         Outcome::Info,
         observed,
         "reported only".to_owned(),
-        "free space on /opt/panrepo; old images can be deleted with \
-         `delete software version <v>` when it runs low"
-            .to_owned(),
+        message,
     )
 }
 
