@@ -54,6 +54,7 @@ pub fn firewall(
     field(&mut s, i, "version", "1");
     field(&mut s, i, "promotion-hold", "2000");
     field(&mut s, i, "threat-compat", "Match");
+    field(&mut s, i, "gpclient-compat", "Match");
     field(&mut s, i, "state-sync", "Complete");
     field(&mut s, i, "addon-master-holdup", "500");
     field(&mut s, i, "heartbeat-interval", "2000");
@@ -115,6 +116,7 @@ pub fn firewall(
             }
             field(&mut s, i, "conn-status", "up");
             field(&mut s, i, "av-version", "5169-5689");
+            field(&mut s, i, "vpnclient-version", "Not Installed");
             field(&mut s, i, "mgmt-ip", &format!("{}/24", p.ip_address));
             field(&mut s, i, "threat-version", &p.app_version);
             s.push_str("                <conn-ha1>\n                    <conn-status>up</conn-status>\n                    <conn-primary>yes</conn-primary>\n                    <conn-desc>heartbeat status</conn-desc>\n                </conn-ha1>\n");
@@ -148,6 +150,16 @@ pub fn firewall(
     field(&mut s, 12, "running-sync-enabled", "yes");
     s.push_str("        </group>\n");
     success(&s)
+}
+
+fn peer_ip(ip: &str) -> String {
+    match ip.rsplit_once('.') {
+        Some((net, last)) => format!(
+            "{net}.{}",
+            last.parse::<u8>().map_or(2, |n| n.wrapping_add(1))
+        ),
+        None => ip.to_string(),
+    }
 }
 
 fn ha1_ip(fw: &Firewall) -> String {
@@ -192,6 +204,7 @@ pub fn panorama(ha: &PanoramaHaSpec, sw_version: &str, ip: &str) -> String {
     field(&mut s, i, "version", "1");
     field(&mut s, i, "state", &ha.peer_state);
     field(&mut s, i, "state-duration", "132146");
+    field(&mut s, i, "mgmt-ip", &peer_ip(ip));
     field(&mut s, i, "preemptive", "no");
     field(&mut s, i, "priority", peer_prio);
     field(&mut s, i, "build-rel", sw_version);
