@@ -3,7 +3,9 @@
 //! - `cargo xtask ci`: what CI runs: `cargo fmt --check`, clippy with `-D warnings`, the tests.
 //! - `cargo xtask tidy`: the crate dependency rules of DESIGN.md and the module-doc rule (the
 //!   same check runs as a test under plain `cargo test`).
+//! - `cargo xtask schema [--check]`: regenerates `docs/schema/*.json` from the Rust types.
 
+mod schema;
 mod tidy;
 
 use std::process::{Command, ExitCode};
@@ -18,8 +20,9 @@ fn main() -> ExitCode {
             }
             format!("{} tidy problem(s)", problems.len())
         }),
+        Some("schema") => schema::run(&tidy::workspace_root(), args.iter().any(|a| a == "--check")),
         _ => {
-            eprintln!("usage: cargo xtask <ci|tidy>");
+            eprintln!("usage: cargo xtask <ci|tidy|schema [--check]>");
             return ExitCode::from(2);
         }
     };

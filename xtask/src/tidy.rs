@@ -66,7 +66,7 @@ const RULES: &[Rule] = &[
     },
     Rule {
         krate: "xtask",
-        uses: &[],
+        uses: &["panos-queue", "panos-validation"],
         dev_uses: &[],
     },
 ];

@@ -9,43 +9,24 @@ use crate::types::job::{Job, JobResult};
 use crate::types::status::{DaemonStatus, DeviceStatus, HaPairStatus, WorkersStatus};
 use crate::types::validation::ValidationRecord;
 
-fn schema_of<T: JsonSchema>(id: &str) -> serde_json::Value {
+fn schema_of<T: JsonSchema>() -> serde_json::Value {
     let generator = SchemaSettings::draft2020_12().into_generator();
-    let mut schema = generator.into_root_schema_for::<T>().to_value();
-    if let Some(object) = schema.as_object_mut() {
-        object.insert(
-            "$id".into(),
-            format!("https://panos-upgrade.invalid/schema/{id}.json").into(),
-        );
-    }
-    schema
+    generator.into_root_schema_for::<T>().to_value()
 }
 
 /// `(file stem, schema)` for every file type, e.g. `("job", …)` for `docs/schema/job.json`.
 pub fn all() -> Vec<(&'static str, serde_json::Value)> {
     vec![
-        ("job", schema_of::<Job>("job")),
-        ("job-result", schema_of::<JobResult>("job-result")),
-        ("command", schema_of::<Command>("command")),
-        (
-            "command-result",
-            schema_of::<CommandResult>("command-result"),
-        ),
-        ("rejection", schema_of::<Rejection>("rejection")),
-        ("device-status", schema_of::<DeviceStatus>("device-status")),
-        (
-            "ha-pair-status",
-            schema_of::<HaPairStatus>("ha-pair-status"),
-        ),
-        ("daemon-status", schema_of::<DaemonStatus>("daemon-status")),
-        (
-            "workers-status",
-            schema_of::<WorkersStatus>("workers-status"),
-        ),
-        (
-            "validation-record",
-            schema_of::<ValidationRecord>("validation-record"),
-        ),
+        ("job", schema_of::<Job>()),
+        ("job-result", schema_of::<JobResult>()),
+        ("command", schema_of::<Command>()),
+        ("command-result", schema_of::<CommandResult>()),
+        ("rejection", schema_of::<Rejection>()),
+        ("device-status", schema_of::<DeviceStatus>()),
+        ("ha-pair-status", schema_of::<HaPairStatus>()),
+        ("daemon-status", schema_of::<DaemonStatus>()),
+        ("workers-status", schema_of::<WorkersStatus>()),
+        ("validation-record", schema_of::<ValidationRecord>()),
     ]
 }
 

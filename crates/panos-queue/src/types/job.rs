@@ -221,7 +221,7 @@ pub enum DeviceOutcome {
     NotStarted,
 }
 
-/// One device's part of a [`JobResult`].
+/// One device's part of a job result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DeviceResult {
     /// The device.
