@@ -285,3 +285,63 @@ fn snapshots_of_two_devices_fail() {
     assert_eq!(report.verdict, Verdict::Fail);
     assert_eq!(outcome(&report, "serial"), Outcome::Fail);
 }
+
+#[test]
+fn arp_status_changes_count_only_when_configured() {
+    let mut after = arp(10);
+    after[2].status = "s".into();
+    let pre = snapshot(0, routes(5), arp(10), sessions(1000, 800, 150));
+    let post = snapshot(40, routes(5), after, sessions(1000, 800, 150));
+    let report = compare(&pre, &post, &Thresholds::default());
+    assert!(report.arp.as_ref().unwrap().changed.is_empty());
+    let mut thresholds = Thresholds::default();
+    thresholds.arp.compare_status = true;
+    let report = compare(&pre, &post, &thresholds);
+    let changed = &report.arp.as_ref().unwrap().changed;
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        (
+            changed[0].before[0].status.as_str(),
+            changed[0].after[0].status.as_str()
+        ),
+        ("c", "s")
+    );
+}
+
+#[test]
+fn multicast_routes_are_keyed_apart_from_unicast() {
+    let unicast = support::route("default", "224.0.0.0/4", "10.0.0.1", "ethernet1/1", "A S");
+    let mut multicast = unicast.clone();
+    multicast.route_table = Some("multicast".into());
+    multicast.nexthop = "10.0.0.2".into();
+    let pre = snapshot(
+        0,
+        vec![unicast.clone(), multicast],
+        arp(1),
+        sessions(1000, 800, 150),
+    );
+    let post = snapshot(40, vec![unicast], arp(1), sessions(1000, 800, 150));
+    assert_eq!(
+        pre.routes.as_ref().unwrap().entries.len(),
+        2,
+        "not merged as ECMP"
+    );
+    let report = compare(&pre, &post, &Thresholds::default());
+    let removed = &report.routes.as_ref().unwrap().removed;
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0].table.as_deref(), Some("multicast"));
+    assert!(report.to_string().contains("224.0.0.0/4 (multicast)"));
+}
+
+#[test]
+fn a_routing_engine_change_warns() {
+    let pre = snapshot(0, routes(5), arp(1), sessions(1000, 800, 150));
+    let mut post = pre.clone();
+    post.routes.as_mut().unwrap().engine = panos_validation::snapshot::Engine::Advanced;
+    let report = compare(&pre, &post, &Thresholds::default());
+    assert_eq!(outcome(&report, "routes.engine"), Outcome::Warn);
+    assert_eq!(
+        report.metric("routes.engine").unwrap().observed,
+        "legacy -> advanced"
+    );
+}

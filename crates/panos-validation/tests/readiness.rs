@@ -418,3 +418,94 @@ fn report_json_round_trips_with_stable_codes() {
     let back: panos_validation::ReadinessReport = serde_json::from_str(&json).unwrap();
     assert_eq!(back, report);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_input() -> impl Strategy<Value = ReadinessInput> {
+        (
+            any::<bool>(),
+            prop::option::of(0u64..5000),
+            prop::option::of(any::<bool>()),
+            prop::option::of(any::<bool>()),
+            prop::option::of(prop::collection::vec(any::<bool>(), 0..4)),
+            any::<bool>(),
+            prop::option::of(0u8..4),
+        )
+            .prop_map(|(catalog, free, chassis, connected, jobs, pair, peer)| {
+                let mut input = ready();
+                if !catalog {
+                    input.catalog = None;
+                }
+                input.disk = free.map(disk);
+                input.chassis_ready = chassis;
+                if let Some(connected) = connected {
+                    input.managed.as_mut().unwrap().connected = connected;
+                } else {
+                    input.managed = None;
+                }
+                input.jobs = jobs.map(|states| {
+                    states
+                        .into_iter()
+                        .enumerate()
+                        .map(|(n, done)| {
+                            let state = if done {
+                                JobState::Finished
+                            } else {
+                                JobState::Active
+                            };
+                            job(n as u64 + 1, state)
+                        })
+                        .collect()
+                });
+                input.expect_ha_pair = pair;
+                input.ha_local = Some(ha(HaState::Active, HaState::Passive));
+                input.ha_peer = peer.map(|p| match p {
+                    0 => ha(HaState::Passive, HaState::Active),
+                    1 => ha(HaState::Active, HaState::Active),
+                    2 => HaStatus {
+                        enabled: false,
+                        ..ha(HaState::Passive, HaState::Active)
+                    },
+                    _ => HaStatus {
+                        running_sync: Some(ConfigSync::InProgress),
+                        ..ha(HaState::Passive, HaState::Active)
+                    },
+                });
+                input
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn passed_means_no_block_and_overrides_rule_every_non_info_finding(input in any_input()) {
+            let report = readiness::check(&input, &ReadinessConfig::default());
+            prop_assert_eq!(report.passed(), report.findings.iter().all(|f| f.severity != Severity::Block));
+
+            let mut soft = ReadinessConfig::default();
+            soft.disk.severity = Some(Severity::Warn);
+            for c in [&mut soft.ha, &mut soft.jobs, &mut soft.chassis, &mut soft.device,
+                      &mut soft.catalog, &mut soft.version] {
+                c.severity = Some(Severity::Warn);
+            }
+            let softened = readiness::check(&input, &soft);
+            prop_assert!(softened.passed(), "every check overridden to warn never blocks");
+            prop_assert_eq!(softened.findings.len(), report.findings.len());
+            for (a, b) in report.findings.iter().zip(&softened.findings) {
+                prop_assert_eq!(a.code, b.code);
+                prop_assert_eq!(a.severity == Severity::Info, b.severity == Severity::Info);
+            }
+        }
+
+        #[test]
+        fn running_jobs_always_block(input in any_input()) {
+            let running = input.jobs.as_ref().is_some_and(|jobs| jobs.iter().any(|j| !j.is_finished()));
+            let report = readiness::check(&input, &ReadinessConfig::default());
+            prop_assert_eq!(
+                report.find(FindingCode::JobsRunning).map(|f| f.severity),
+                running.then_some(Severity::Block)
+            );
+        }
+    }
+}

@@ -53,6 +53,18 @@ pub fn compare(pre: &Snapshot, post: &Snapshot, thresholds: &Thresholds) -> Comp
 
     let routes = match (&pre.routes, &post.routes) {
         (Some(a), Some(b)) => {
+            if a.engine != b.engine {
+                metrics.push(metric(
+                    "routes.engine".to_owned(),
+                    Outcome::Warn,
+                    format!("{:?} -> {:?}", a.engine, b.engine).to_lowercase(),
+                    "the same routing engine".to_owned(),
+                    "the routing engine changed (legacy virtual routers vs advanced logical \
+                     routers), so routes are matched by router names that may differ; compare \
+                     `show routing route` with `show advanced-routing route` by hand"
+                        .to_owned(),
+                ));
+            }
             let rules = &thresholds.routes;
             let diff = diff_routes(&a.entries, &b.entries, rules.compare_metric);
             let base = diff.pre_count;
