@@ -61,6 +61,11 @@ fn comparison_text_layout() {
         "{}",
         disk.message
     );
+    assert_eq!(
+        report.summary(),
+        "FAIL: sessions.total 2000 -> 1700 (-15.0 %); sessions.udp 400 -> 200 (-50.0 %); \
+         routes.removed 1 of 3 (33.33 %); routes.changed 1 of 3 (33.33 %)"
+    );
     let text = report.to_text(1);
     let expected = "\
 Post-flight comparison of 007951000123456: FAIL
@@ -101,7 +106,13 @@ fn readiness_text_layout() {
     input.current_version = Some("10.2.9-h1".parse().unwrap());
     input.chassis_ready = Some(false);
     input.jobs = Some(vec![]);
-    let text = readiness::check(&input, &ReadinessConfig::default()).to_text();
+    let report = readiness::check(&input, &ReadinessConfig::default());
+    assert_eq!(
+        report.summary(),
+        "BLOCKED: chassis.not_ready; warn: device.unknown, catalog.unknown, disk.size_unknown, \
+         disk.unknown"
+    );
+    let text = report.to_text();
     let expected = "\
 Readiness of 007951000123456 for 11.0.3: BLOCKED
   block  chassis.not_ready  `show chassis-ready` says no: the data plane is not up; wait for it (after a reboot this can take minutes, up to an hour on large chassis) and retry

@@ -146,6 +146,22 @@ impl ComparisonReport {
         self.metrics.iter().find(|m| m.metric == metric)
     }
 
+    /// One line for logs and status files: the verdict and each metric that warned or failed
+    /// (`FAIL: sessions.total 2000 -> 1700 (-15.0 %); routes.removed 1 of 3 (33.33 %)`).
+    pub fn summary(&self) -> String {
+        let problems: Vec<String> = self
+            .metrics
+            .iter()
+            .filter(|m| m.outcome >= Outcome::Warn)
+            .map(|m| format!("{} {}", m.metric, m.observed))
+            .collect();
+        if problems.is_empty() {
+            format!("{}: nothing beyond the thresholds", self.verdict)
+        } else {
+            format!("{}: {}", self.verdict, problems.join("; "))
+        }
+    }
+
     /// Pretty-printed JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"))

@@ -106,6 +106,29 @@ impl ReadinessReport {
         self.findings.iter().find(|f| f.code == code)
     }
 
+    /// One line for logs and status files: `READY`, or `BLOCKED` with the blocking codes,
+    /// then the warning codes (`BLOCKED: disk.insufficient, jobs.running; warn: ha.version_mismatch`).
+    pub fn summary(&self) -> String {
+        let codes = |severity: Severity| {
+            self.findings
+                .iter()
+                .filter(|f| f.severity == severity)
+                .map(|f| f.code.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (blocking, warnings) = (codes(Severity::Block), codes(Severity::Warn));
+        let mut line = if blocking.is_empty() {
+            "READY".to_owned()
+        } else {
+            format!("BLOCKED: {blocking}")
+        };
+        if !warnings.is_empty() {
+            line.push_str(&format!("; warn: {warnings}"));
+        }
+        line
+    }
+
     /// Pretty-printed JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}"))
