@@ -155,6 +155,25 @@ fn low_disk_blocks_and_names_values_threshold_and_fix() {
 }
 
 #[test]
+fn panrepo_on_the_root_filesystem_is_found_and_named() {
+    let mut input = ready();
+    let mut root = disk(4096);
+    root.filesystems[0].mounted_on = "/".into();
+    input.disk = Some(root);
+    let report = readiness::check(&input, &ReadinessConfig::default());
+    let finding = report
+        .find(FindingCode::DiskSufficient)
+        .expect("sufficient");
+    assert!(
+        finding
+            .message
+            .contains("4.00 GiB free on / (which holds /opt/panrepo)"),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
 fn base_image_counts_when_not_downloaded_and_unknown_sizes_warn() {
     let mut input = ready();
     input.target = v("11.0.1");
@@ -508,4 +527,26 @@ mod properties {
             );
         }
     }
+}
+
+#[test]
+#[ignore = "prints a sample report for reading; run with --ignored --nocapture"]
+fn print_sample_reports() {
+    let mut input = ready();
+    input.expect_ha_pair = true;
+    input.ha_local = Some(ha(HaState::Active, HaState::Passive));
+    let mut peer = ha(HaState::Suspended, HaState::Active);
+    peer.running_sync = Some(ConfigSync::NotSynchronized);
+    input.ha_peer = Some(peer);
+    input.disk = Some(disk(1200));
+    input
+        .catalog
+        .as_mut()
+        .unwrap()
+        .images
+        .insert(0, image("10.1.6", Some(800), true, false));
+    input.jobs = Some(vec![job(17, JobState::Active)]);
+    let report = readiness::check(&input, &ReadinessConfig::default());
+    println!("{report}\n{}", report.summary());
+    assert!(!report.passed());
 }

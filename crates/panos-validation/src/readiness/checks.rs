@@ -191,6 +191,11 @@ pub fn disk(input: &ReadinessInput, margin_mb: u64) -> Vec<Finding> {
         ));
         return findings;
     };
+    let place = if fs.mounted_on == PANREPO {
+        PANREPO.to_owned()
+    } else {
+        format!("{} (which holds {PANREPO})", fs.mounted_on)
+    };
     let margin = margin_mb.saturating_mul(1024 * 1024);
     let images: u64 = to_download.iter().filter_map(|(_, s)| *s).sum();
     let needed = images.saturating_add(margin);
@@ -217,11 +222,10 @@ pub fn disk(input: &ReadinessInput, margin_mb: u64) -> Vec<Finding> {
             FindingCode::DiskInsufficient,
             Severity::Block,
             format!(
-                "{} free on {} (holding {PANREPO}), {} needed ({}); free {} with \
+                "{} free on {place}, {} needed ({}); free {} with \
                  `delete software version <version>` on old images{hint}, or lower \
                  validation.readiness.disk.margin_mb",
                 gib(fs.avail_bytes),
-                fs.mounted_on,
                 gib(needed),
                 parts.join(" + "),
                 gib(needed - fs.avail_bytes),
@@ -232,9 +236,8 @@ pub fn disk(input: &ReadinessInput, margin_mb: u64) -> Vec<Finding> {
             FindingCode::DiskSufficient,
             Severity::Info,
             format!(
-                "{} free on {}, {} needed ({})",
+                "{} free on {place}, {} needed ({})",
                 gib(fs.avail_bytes),
-                fs.mounted_on,
                 gib(needed),
                 parts.join(" + ")
             ),
