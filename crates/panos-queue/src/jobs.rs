@@ -9,6 +9,7 @@
 //! rename succeeds; the others find the source gone and get `Ok(None)`.
 
 use std::cmp::Reverse;
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -37,6 +38,35 @@ pub struct PendingJob {
     pub job: Job,
     /// `submitted_at`, else the file's modification time.
     pub submitted_at: DateTime<Utc>,
+}
+
+/// What identifies a file's content without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileKey {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: i64,
+    mtime_nsec: i64,
+}
+
+impl FileKey {
+    fn of(meta: &fs::Metadata) -> Self {
+        Self {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec(),
+        }
+    }
+}
+
+/// The jobs of `pending/` already read, so a rescan reads only new or changed files (see
+/// [`StateDir::scan_pending_with`]).
+#[derive(Debug, Default)]
+pub struct PendingIndex {
+    known: HashMap<String, (FileKey, PendingJob)>,
 }
 
 /// A job the daemon holds in `active/`.
@@ -160,28 +190,49 @@ impl StateDir {
 
     /// Every valid job in `pending/`, in processing order (see the module doc); bad files are
     /// moved to `failed/` with a reason. Jobs whose `not_before` is in the future are
-    /// included: check [`Job::is_due`] before claiming.
+    /// included: check [`Job::is_due`] before claiming. Reads every file; a daemon that
+    /// rescans often keeps a [`PendingIndex`] and calls [`StateDir::scan_pending_with`].
     pub fn scan_pending(&self) -> Result<Scan<PendingJob>> {
+        self.scan_pending_with(&mut PendingIndex::default())
+    }
+
+    /// [`StateDir::scan_pending`], re-reading only files that are new or changed since the
+    /// last scan with the same `index` (same inode, size and modification time: unchanged).
+    /// A claim always re-reads the file it claimed, so the index never decides what runs.
+    pub fn scan_pending_with(&self, index: &mut PendingIndex) -> Result<Scan<PendingJob>> {
         let failed = self.queue_dir(QueueFolder::Failed);
         let mut scan = Scan::default();
+        let mut seen = HashMap::with_capacity(index.known.len());
         for path in list_candidates(&self.queue_dir(QueueFolder::Pending))? {
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default()
                 .to_owned();
+            let key = fs::symlink_metadata(&path).ok().map(|m| FileKey::of(&m));
+            if let (Some(key), Some((known_key, known))) = (key, index.known.remove(&name))
+                && key == known_key
+            {
+                scan.items.push(known.clone());
+                seen.insert(name, (key, known));
+                continue;
+            }
             let refused = match read_candidate::<Job>(&path) {
                 Candidate::Gone => continue,
                 Candidate::Refused(reason) => reason,
                 Candidate::Valid(job, meta) => match check_job_file(&name, &job) {
                     Ok(()) => {
                         let submitted_at = job.submitted_at.unwrap_or_else(|| modified(&meta));
-                        scan.items.push(PendingJob {
-                            name,
+                        let pending = PendingJob {
+                            name: name.clone(),
                             path,
                             job,
                             submitted_at,
-                        });
+                        };
+                        if let Some(key) = key {
+                            seen.insert(name, (key, pending.clone()));
+                        }
+                        scan.items.push(pending);
                         continue;
                     }
                     Err(reason) => reason,
@@ -189,6 +240,7 @@ impl StateDir {
             };
             scan.rejected.extend(move_aside(&path, &failed, &refused)?);
         }
+        index.known = seen;
         scan.items.sort_by(|a, b| {
             let key = |p: &PendingJob| (Reverse(p.job.effective_priority()), p.submitted_at);
             key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))

@@ -28,7 +28,7 @@ pub use fsio::{
     DIR_MODE, FILE_MODE, MAX_FILE_SIZE, SECRET_MODE, atomic_create, atomic_write,
     atomic_write_mode, write_json,
 };
-pub use jobs::{ActiveJob, PendingJob, Scan};
+pub use jobs::{ActiveJob, PendingIndex, PendingJob, Scan};
 pub use layout::{DEFAULT_STATE_DIR, QueueFolder, STATE_DIR_ENV, StateDir, file_timestamp};
 pub use lock::{StateLock, read_lock_pid};
 pub use quarantine::{RejectedFile, Rejection, reason_path};

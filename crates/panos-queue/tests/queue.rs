@@ -316,3 +316,30 @@ fn ha_pair_names_default_to_sorted_serials() {
     assert_eq!(j.pair_name().unwrap().as_str(), "0002-0009");
     assert!(job(&["0001"]).pair_name().is_none());
 }
+
+#[test]
+fn an_index_rereads_only_changed_files_and_forgets_removed_ones() {
+    let (_tmp, state) = state();
+    let mut index = panos_queue::PendingIndex::default();
+    let (a, b) = (job(&["0001"]), job(&["0002"]));
+    let path_a = state.submit_job(&a).unwrap();
+    let path_b = state.submit_job(&b).unwrap();
+    assert_eq!(state.scan_pending_with(&mut index).unwrap().items.len(), 2);
+
+    // Replace a by rename (a new inode), remove b, add a bad file.
+    let mut changed = a.clone();
+    changed.dry_run = true;
+    panos_queue::write_json(&path_a, &changed).unwrap();
+    fs::remove_file(&path_b).unwrap();
+    let bad = state.job_path(
+        QueueFolder::Pending,
+        &format!("{}.json", JobId::new_random()),
+    );
+    fs::write(&bad, b"{").unwrap();
+
+    let scan = state.scan_pending_with(&mut index).unwrap();
+    assert_eq!(scan.items.len(), 1);
+    assert!(scan.items[0].job.dry_run, "the changed file was read again");
+    assert_eq!(scan.rejected.len(), 1);
+    assert_eq!(state.scan_pending_with(&mut index).unwrap().items.len(), 1);
+}
