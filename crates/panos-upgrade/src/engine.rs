@@ -280,6 +280,9 @@ async fn run_standalone<A: PanosApi, S: ProgressSink>(
         Ok(info) => {
             report.hostname = Some(info.hostname.clone());
             report.to_version = Some(info.sw_version.clone());
+            if let Err(failure) = verify_on_target(run, i, Some(&info.sw_version)) {
+                return finish_early(run, i, report, None, DeviceOutcome::Failed { failure }).await;
+            }
             run.dev(i).step = Step::Done;
             run.save().await;
             run.report_state(
@@ -296,6 +299,33 @@ async fn run_standalone<A: PanosApi, S: ProgressSink>(
             finish_early(run, i, report, None, outcome).await
         }
     }
+}
+
+/// The last check before a device is reported upgraded: it must run its path's target.
+pub(crate) fn verify_on_target<A, S>(
+    run: &Run<'_, A, S>,
+    i: usize,
+    running: Option<&SoftwareVersion>,
+) -> Result<(), UpgradeFailure> {
+    let dev = &run.cp.devices[i];
+    let Some(target) = dev.path.last() else {
+        return Ok(());
+    };
+    if running == Some(target) {
+        return Ok(());
+    }
+    Err(UpgradeFailure::new(
+        &dev.serial,
+        Some(target),
+        Step::Done,
+        format!(
+            "the upgrade ended but the device runs {} instead of {target}",
+            running
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "an unknown version".into())
+        ),
+        "check the device's version and its install history; resubmit the job to finish",
+    ))
 }
 
 /// Records how a device ended without (completing) an upgrade, and reports its final state.

@@ -14,6 +14,7 @@ use panos_client::{PanosApi, Serial};
 
 use crate::engine::{
     Prepared, device_index, expected_secs, finish_early, outcome_from_stop, prepare,
+    verify_on_target,
 };
 use crate::error::UpgradeFailure;
 use crate::event::{Action, DeviceState, HaCheckpoint, HaPhase, ProgressSink, Step};
@@ -85,6 +86,12 @@ pub(crate) async fn run_pair<A: PanosApi, S: ProgressSink>(
                 if let Ok(info) = info {
                     reports[k].hostname = Some(info.hostname.clone());
                     reports[k].to_version = Some(info.sw_version.clone());
+                }
+                if let Err(failure) = verify_on_target(run, i, reports[k].to_version.as_ref()) {
+                    let report = std::mem::replace(&mut reports[k], new_report(&run.serial(i)));
+                    reports[k] =
+                        finish_early(run, i, report, None, DeviceOutcome::Failed { failure }).await;
+                    continue;
                 }
                 run.dev(i).step = Step::Done;
                 run.save().await;
@@ -281,12 +288,9 @@ async fn upgrade_pair_hops<A: PanosApi, S: ProgressSink>(
                 if run.job.options.failover && run.cp.devices[second].step != Step::Done {
                     run.check_cancel(second)
                         .map_err(|s| (sk, mixed_versions(run, first, second, s)))?;
-                    run.enter(
-                        second,
-                        Step::Failover,
-                        "suspending so the upgraded peer takes over",
-                    )
-                    .await;
+                    // Progress only: the member's own step stays where its upgrade resumes.
+                    run.progress(second, 0, "suspending so the upgraded peer takes over")
+                        .await;
                     run.ha_request(second, Action::Suspend)
                         .await
                         .map_err(|s| (sk, s))?;

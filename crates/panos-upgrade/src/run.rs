@@ -207,7 +207,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         loop {
             if self.cancel.is_cancelled() {
                 return Err(Stop::Cancelled {
-                    manual_action: None,
+                    manual_action: self.cancelled_mid_step(i, self.cp.devices[i].step),
                 });
             }
             let error = match call().await {
@@ -221,7 +221,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             if let Err(stop) = poller.tick(&self.cancel).await {
                 return Err(match stop {
                     WaitStop::Cancelled => Stop::Cancelled {
-                        manual_action: None,
+                        manual_action: self.cancelled_mid_step(i, self.cp.devices[i].step),
                     },
                     WaitStop::TimedOut => self.client_failure(i, step, what, &error),
                 });
