@@ -10,10 +10,14 @@
 //! What it must not do: decide how a device is upgraded (panos-upgrade does), or write a
 //! shared file other than through panos-queue's atomic writes.
 
+pub mod api;
 pub mod config;
+mod daemon;
 pub mod error;
 pub mod logging;
 pub mod secrets;
+pub mod store;
 
 pub use config::{Config, DaemonConfig};
+pub use daemon::{notify as sd_notify_states, reload, run, run_with_api};
 pub use error::{ConfigError, DaemonError, SecretError};

@@ -149,8 +149,10 @@ pub struct DaemonConfig {
     pub config_file: PathBuf,
     /// The configuration read from it.
     pub config: Config,
-    /// Also log to standard error (in a terminal, or with `--foreground`).
-    pub console_log: bool,
+    /// Console logging (a terminal, journald, or none).
+    pub console: crate::logging::Console,
+    /// The systemd credentials directory (`$CREDENTIALS_DIRECTORY`), when systemd gives one.
+    pub credentials_dir: Option<PathBuf>,
 }
 
 impl DaemonConfig {
@@ -168,7 +170,8 @@ impl DaemonConfig {
             state_dir: state_dir.to_path_buf(),
             config_file,
             config,
-            console_log: false,
+            console: crate::logging::Console::Off,
+            credentials_dir: None,
         })
     }
 
@@ -178,7 +181,8 @@ impl DaemonConfig {
             state_dir: state_dir.to_path_buf(),
             config_file: default_config_file(state_dir),
             config,
-            console_log: false,
+            console: crate::logging::Console::Off,
+            credentials_dir: None,
         }
     }
 

@@ -1,0 +1,100 @@
+//! The inventory: the firewalls Panorama manages (`show devices all`) written as
+//! `status/devices/<serial>.json`, so `panosctl device list` and the web app see the fleet
+//! without asking Panorama. Read at start, periodically, and on a `refresh_inventory`
+//! command. A device held by a running job is left to its job; a device whose last job
+//! failed keeps its `failed` state (someone must look) with refreshed facts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use panos_client::PanosApi;
+use panos_client::model::ManagedDevice;
+use panos_queue::{DeviceState, DeviceStatus};
+use tokio_util::sync::CancellationToken;
+
+use super::convert::{queue_serial, queue_version};
+use super::shared::Shared;
+
+/// Reads the managed devices and refreshes their status files (only `only` when given).
+/// Returns how many files were written.
+///
+/// # Errors
+/// Panorama's error, as text.
+pub async fn refresh<A: PanosApi>(
+    shared: &Shared,
+    api: &A,
+    only: Option<&str>,
+) -> Result<usize, String> {
+    let devices = api
+        .managed_devices(false)
+        .await
+        .map_err(|e| format!("cannot read the managed devices from Panorama: {e}"))?;
+    let busy = shared.busy_devices();
+    let devices: Vec<ManagedDevice> = devices
+        .into_iter()
+        .filter(|d| only.is_none_or(|s| d.serial.to_string() == s))
+        .filter(|d| !busy.contains(&d.serial.to_string()))
+        .collect();
+    let written = shared
+        .store
+        .io(move |dir| {
+            let mut n = 0;
+            for device in &devices {
+                let Some(serial) = queue_serial(&device.serial) else {
+                    continue;
+                };
+                let existing = dir.read_device_status(&serial).ok().flatten();
+                let mut status = existing.unwrap_or_else(|| {
+                    DeviceStatus::new(serial.clone(), DeviceState::Idle, Utc::now())
+                });
+                if status.state != DeviceState::Failed {
+                    status.state = if device.connected {
+                        DeviceState::Idle
+                    } else {
+                        DeviceState::Unknown
+                    };
+                    status.step = None;
+                    status.progress = 0;
+                }
+                status.hostname = device.hostname.clone().or(status.hostname.take());
+                status.model = device.model.clone().or(status.model.take());
+                if let Some(v) = device.sw_version.as_ref().and_then(queue_version) {
+                    status.current_version = Some(v);
+                }
+                if let Some(ha) = &device.ha {
+                    status.ha_role = Some(ha.state.clone());
+                    status.ha_peer = ha.peer_serial.as_ref().and_then(queue_serial);
+                }
+                if !device.connected {
+                    status.message = Some("not connected to Panorama".to_owned());
+                }
+                status.updated_at = Utc::now();
+                dir.write_device_status(&status)?;
+                n += 1;
+            }
+            Ok(n)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!(devices = written, "inventory refreshed");
+    Ok(written)
+}
+
+/// Refreshes the inventory now and every `period` until `stop` fires.
+pub async fn run<A: PanosApi>(
+    shared: Arc<Shared>,
+    api: Arc<A>,
+    period: Duration,
+    stop: CancellationToken,
+) {
+    loop {
+        if let Err(reason) = refresh(&shared, &*api, None).await {
+            tracing::warn!(%reason, "inventory not refreshed");
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(period) => {}
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The `queue_watcher` loop: claims pending jobs in queue order when a worker slot is free
+//! and none of their devices is held by another job, and starts their tasks. Jobs recovered
+//! from `queue/active/` at start-up are started first.
+//!
+//! A job for a busy device waits in `pending/`; a later job for other devices may start
+//! before it, but never a later job for the same device (its devices are reserved in queue
+//! order during each pass).
+
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use panos_client::PanosApi;
+use panos_queue::{ActiveJob, DaemonState};
+use tokio_util::sync::CancellationToken;
+
+use super::job::{JobRun, device_worker};
+use super::shared::Shared;
+use super::tasks::Tasks;
+
+/// The scheduler's inputs.
+pub struct Scheduler<A> {
+    /// The daemon's shared state.
+    pub shared: Arc<Shared>,
+    /// The one API client.
+    pub api: Arc<A>,
+    /// The daemon's tasks.
+    pub tasks: Arc<Tasks>,
+    /// Fires when the daemon stops.
+    pub stop: CancellationToken,
+    /// Jobs recovered from `active/`, to start first.
+    pub recovered: VecDeque<ActiveJob>,
+    /// How often to rescan without a watcher event.
+    pub rescan: Duration,
+    /// Bumped on every pass (the systemd watchdog checks it moves).
+    pub heartbeat: Arc<AtomicU64>,
+}
+
+impl<A: PanosApi + 'static> Scheduler<A> {
+    /// Runs until `stop` fires.
+    pub async fn run(mut self) {
+        let mut watcher = self.shared.store.dir().watch_pending(self.rescan);
+        loop {
+            self.heartbeat.fetch_add(1, Ordering::Relaxed);
+            let state = self.shared.state();
+            if !self.stop.is_cancelled() && state != DaemonState::Stopping {
+                self.start_recovered().await;
+                if !self.shared.paused() && self.recovered.is_empty() {
+                    self.claim_pending().await;
+                }
+            }
+            tokio::select! {
+                () = self.stop.cancelled() => break,
+                _ = watcher.next() => {}
+                () = self.shared.wake_scheduler.notified() => {}
+                () = tokio::time::sleep(self.rescan) => {}
+            }
+        }
+    }
+
+    async fn start_recovered(&mut self) {
+        while let Some(active) = self.recovered.front() {
+            let serials: Vec<String> = active.job.devices.iter().map(ToString::to_string).collect();
+            let busy = self.shared.busy_devices();
+            if serials.iter().any(|s| busy.contains(s)) {
+                return;
+            }
+            let Some(permit) = self.shared.workers.try_acquire() else {
+                return;
+            };
+            let Some(active) = self.recovered.pop_front() else {
+                return;
+            };
+            tracing::info!(job_id = %active.job.job_id, "resuming a job found in queue/active/");
+            self.start(active, permit).await;
+        }
+    }
+
+    async fn claim_pending(&mut self) {
+        let scan = match self.shared.store.io(|dir| dir.scan_pending()).await {
+            Ok(scan) => scan,
+            Err(err) => {
+                tracing::error!(%err, "cannot scan queue/pending/");
+                return;
+            }
+        };
+        if !scan.rejected.is_empty() {
+            for rejected in &scan.rejected {
+                tracing::warn!(
+                    file = %rejected.from.display(), moved_to = %rejected.to.display(),
+                    reason = %rejected.reason, "malformed job file moved aside"
+                );
+            }
+            let n = scan.rejected.len() as u64;
+            self.shared.count(|c| c.files_rejected += n);
+        }
+        let now = Utc::now();
+        let mut reserved: BTreeSet<String> = self.shared.busy_devices();
+        for pending in scan.items {
+            if self.stop.is_cancelled() || self.shared.paused() {
+                return;
+            }
+            let serials: Vec<String> = pending
+                .job
+                .devices
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let blocked = serials.iter().any(|s| reserved.contains(s));
+            reserved.extend(serials.iter().cloned());
+            if blocked || !pending.job.is_due(now) {
+                continue;
+            }
+            let Some(permit) = self.shared.workers.try_acquire() else {
+                return;
+            };
+            let claimed = {
+                let pending = pending.clone();
+                self.shared.store.io(move |dir| dir.claim(&pending)).await
+            };
+            match claimed {
+                Ok(Some(active)) => {
+                    tracing::info!(job_id = %active.job.job_id, "job claimed");
+                    self.start(active, permit).await;
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::error!(file = %pending.path.display(), %err, "cannot claim the job");
+                }
+            }
+        }
+    }
+
+    async fn start(&self, active: ActiveJob, permit: tokio::sync::OwnedSemaphorePermit) {
+        let job_id = active.job.job_id;
+        let (resume, pre_refs) = self.shared.store.resume_state(job_id).await;
+        let cancel = self.stop.child_token();
+        let serials = active.job.devices.iter().map(ToString::to_string).collect();
+        self.shared.start_job(job_id, serials, cancel.clone());
+        let run = JobRun {
+            shared: Arc::clone(&self.shared),
+            api: Arc::clone(&self.api),
+            active,
+            resume,
+            pre_refs,
+            cancel,
+            stop: self.stop.clone(),
+            permit,
+        };
+        self.tasks.spawn(device_worker(run));
+    }
+}

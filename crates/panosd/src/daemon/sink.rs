@@ -1,0 +1,377 @@
+//! [`JobSink`]: what the daemon does with the engine's events for one job. Progress becomes
+//! `status/devices/<serial>.json` (and the HA pair's file), checkpoints become
+//! `checkpoints/<job_id>.json` (durable before the engine sends the command they announce),
+//! audit records become lines under the `audit` log target, snapshots and reports become
+//! `validation/{pre_flight,post_flight}/<serial>_<timestamp>.json` records.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::Utc;
+use panos_queue::{
+    DeviceState as QState, DeviceStatus, HaMember, HaPairState, HaPairStatus, JobId, PairName,
+    Phase, SchemaVersion, ValidationRecord,
+};
+use panos_upgrade::event::{HaPhase, SnapshotPhase};
+use panos_upgrade::{DeviceProgress, DeviceState, Event, JobCheckpoint, ProgressSink};
+
+use super::convert::{queue_serial, queue_version};
+use super::shared::Shared;
+use crate::logging::AUDIT_TARGET;
+use crate::store::{CheckpointFile, PreSnapshotRef};
+
+#[derive(Debug, Default)]
+struct SinkState {
+    checkpoint: Option<JobCheckpoint>,
+    pre_refs: Vec<PreSnapshotRef>,
+    devices: BTreeMap<String, DeviceStatus>,
+    pair: Option<HaPairStatus>,
+    /// The last record written per device and phase, completed by the report that follows.
+    records: BTreeMap<(String, &'static str), (PathBuf, ValidationRecord)>,
+}
+
+/// The engine's events of one job, persisted.
+#[derive(Debug)]
+pub struct JobSink {
+    shared: Arc<Shared>,
+    job_id: JobId,
+    state: tokio::sync::Mutex<SinkState>,
+}
+
+pub(crate) fn map_state(state: DeviceState) -> QState {
+    match state {
+        DeviceState::Queued => QState::Queued,
+        DeviceState::Preflight => QState::Preflight,
+        DeviceState::Downloading => QState::Downloading,
+        DeviceState::Installing => QState::Installing,
+        DeviceState::Rebooting => QState::Rebooting,
+        DeviceState::WaitingReady => QState::WaitingReady,
+        DeviceState::Postflight => QState::Postflight,
+        DeviceState::Done => QState::Done,
+        DeviceState::Failed => QState::Failed,
+        DeviceState::Cancelled => QState::Cancelled,
+        DeviceState::Skipped => QState::Skipped,
+    }
+}
+
+impl JobSink {
+    /// A sink for `job_id`, whose devices start from `devices` (their status files as
+    /// queued), resuming with the pre-flight snapshot references `pre_refs`, and the HA pair
+    /// file `pair` for pair jobs.
+    pub fn new(
+        shared: Arc<Shared>,
+        job_id: JobId,
+        devices: Vec<DeviceStatus>,
+        pair: Option<PairName>,
+        checkpoint: Option<JobCheckpoint>,
+        pre_refs: Vec<PreSnapshotRef>,
+    ) -> Self {
+        let pair = pair.map(|name| HaPairStatus {
+            schema_version: SchemaVersion,
+            name,
+            members: devices
+                .iter()
+                .map(|d| HaMember {
+                    serial: d.serial.clone(),
+                    role: d.ha_role.clone(),
+                    state: d.state,
+                    current_version: d.current_version.clone(),
+                })
+                .collect(),
+            state: HaPairState::Preflight,
+            job_id: Some(job_id),
+            message: None,
+            updated_at: Utc::now(),
+        });
+        let devices = devices
+            .into_iter()
+            .map(|d| (d.serial.to_string(), d))
+            .collect();
+        Self {
+            shared,
+            job_id,
+            state: tokio::sync::Mutex::new(SinkState {
+                checkpoint,
+                pre_refs,
+                devices,
+                pair,
+                records: BTreeMap::new(),
+            }),
+        }
+    }
+
+    /// Writes every device's status file (and the pair's) as they are now.
+    pub async fn write_all(&self) {
+        let state = self.state.lock().await;
+        let devices: Vec<DeviceStatus> = state.devices.values().cloned().collect();
+        let pair = state.pair.clone();
+        drop(state);
+        for device in devices {
+            self.write_device(device).await;
+        }
+        if let Some(pair) = pair {
+            self.write_pair(pair).await;
+        }
+    }
+
+    async fn write_device(&self, status: DeviceStatus) {
+        let serial = status.serial.clone();
+        if let Err(err) = self
+            .shared
+            .store
+            .io(move |dir| dir.write_device_status(&status))
+            .await
+        {
+            tracing::error!(%serial, %err, "cannot write the device status file");
+        }
+    }
+
+    async fn write_pair(&self, status: HaPairStatus) {
+        if let Err(err) = self
+            .shared
+            .store
+            .io(move |dir| dir.write_ha_pair_status(&status))
+            .await
+        {
+            tracing::error!(%err, "cannot write the HA pair status file");
+        }
+    }
+
+    async fn progress(&self, p: DeviceProgress) {
+        let serial = p.serial.to_string();
+        tracing::info!(
+            serial = %serial, step = %p.step, state = ?p.state, progress = p.progress,
+            "{}", p.message
+        );
+        self.shared
+            .job_at(self.job_id, &serial, &p.step.to_string());
+        let mut state = self.state.lock().await;
+        let stopping = self.shared.state() == panos_queue::DaemonState::Stopping
+            && !self.shared.cancelled_by_user(self.job_id);
+        let Some(qserial) = queue_serial(&p.serial) else {
+            return;
+        };
+        let status = state
+            .devices
+            .entry(serial.clone())
+            .or_insert_with(|| DeviceStatus::new(qserial, QState::Queued, Utc::now()));
+        status.state = map_state(p.state);
+        status.step = Some(p.step.to_string());
+        status.hostname = p.hostname.clone().or(status.hostname.take());
+        status.path = p.path.iter().filter_map(queue_version).collect();
+        status.hop = u32::try_from(p.hop_index).ok();
+        if let Some(v) = p.current_version.as_ref().and_then(queue_version) {
+            status.current_version = Some(v);
+        }
+        status.target_version = p.target_version.as_ref().and_then(queue_version);
+        status.progress = p.progress.min(100);
+        status.job_id = Some(self.job_id);
+        status.message = Some(p.message.clone());
+        match p.state {
+            DeviceState::Failed => status.error = Some(p.message.clone()),
+            DeviceState::Cancelled if stopping => {
+                status.message = Some(
+                    "panosd stopped at a recorded point; the job resumes when it starts again"
+                        .to_owned(),
+                );
+            }
+            DeviceState::Cancelled => status.manual_action = Some(p.message.clone()),
+            _ => {}
+        }
+        status.updated_at = Utc::now();
+        let device = status.clone();
+        let phase = state_phase(&state.checkpoint);
+        let pair = state.pair.as_mut().map(|pair| {
+            for member in &mut pair.members {
+                if member.serial.as_str() == serial {
+                    member.state = device.state;
+                    member.current_version = device.current_version.clone();
+                }
+            }
+            pair.state = pair_state(pair, phase);
+            pair.message = Some(format!("{serial}: {}", p.message));
+            pair.updated_at = Utc::now();
+            pair.clone()
+        });
+        drop(state);
+        self.write_device(device).await;
+        if let Some(pair) = pair {
+            self.write_pair(pair).await;
+        }
+    }
+
+    async fn save_checkpoint(&self, state: &SinkState) {
+        let file = CheckpointFile {
+            schema_version: 1,
+            job_id: self.job_id,
+            checkpoint: state.checkpoint.clone(),
+            pre_snapshots: state.pre_refs.clone(),
+            updated_at: Utc::now(),
+        };
+        if let Err(err) = self.shared.store.write_checkpoint(file).await {
+            tracing::error!(%err, "cannot write the job checkpoint: a crash now would resume from an older point");
+        }
+    }
+
+    async fn record(
+        &self,
+        serial: &panos_client::Serial,
+        hop_index: usize,
+        phase: Phase,
+        snapshot: Option<serde_json::Value>,
+        report: Option<serde_json::Value>,
+    ) {
+        let Some(qserial) = queue_serial(serial) else {
+            return;
+        };
+        let mut state = self.state.lock().await;
+        let hop = state
+            .checkpoint
+            .as_ref()
+            .and_then(|cp| cp.devices.iter().find(|d| &d.serial == serial))
+            .and_then(|d| d.path.get(hop_index))
+            .and_then(queue_version);
+        let key = (serial.to_string(), phase.folder());
+        let (path, record) = match (snapshot, state.records.remove(&key)) {
+            (Some(snapshot), _) => {
+                let taken_at = Utc::now();
+                let record = ValidationRecord {
+                    schema_version: SchemaVersion,
+                    serial: qserial.clone(),
+                    phase,
+                    job_id: Some(self.job_id),
+                    hop,
+                    taken_at,
+                    snapshot,
+                    report: None,
+                };
+                let path = self
+                    .shared
+                    .store
+                    .dir()
+                    .validation_record_path(phase, &qserial, taken_at);
+                (path, record)
+            }
+            (None, Some((path, mut record))) => {
+                record.report = report;
+                (path, record)
+            }
+            (None, None) => return,
+        };
+        let write_path = path.clone();
+        let to_write = record.clone();
+        if let Err(err) = self
+            .shared
+            .store
+            .io(move |_| panos_queue::write_json(&write_path, &to_write))
+            .await
+        {
+            tracing::error!(%err, "cannot write the validation record");
+            return;
+        }
+        let root = self.shared.store.dir().root().to_path_buf();
+        if phase == Phase::PreFlight && record.report.is_none() {
+            let relative = path.strip_prefix(&root).unwrap_or(&path).to_path_buf();
+            state
+                .pre_refs
+                .retain(|r| !(r.serial == key.0 && r.hop_index == hop_index));
+            state.pre_refs.push(PreSnapshotRef {
+                serial: key.0.clone(),
+                hop_index,
+                file: relative,
+            });
+            self.save_checkpoint(&state).await;
+        }
+        state.records.insert(key, (path, record));
+    }
+}
+
+fn state_phase(checkpoint: &Option<JobCheckpoint>) -> Option<HaPhase> {
+    checkpoint
+        .as_ref()
+        .and_then(|cp| cp.ha.as_ref())
+        .map(|ha| ha.phase)
+}
+
+fn pair_state(pair: &HaPairStatus, phase: Option<HaPhase>) -> HaPairState {
+    let states: Vec<QState> = pair.members.iter().map(|m| m.state).collect();
+    if states.contains(&QState::Failed) {
+        return HaPairState::Failed;
+    }
+    if states.contains(&QState::Cancelled) {
+        return HaPairState::Cancelled;
+    }
+    if states
+        .iter()
+        .all(|s| matches!(s, QState::Done | QState::Skipped))
+    {
+        return HaPairState::Done;
+    }
+    match phase {
+        None => HaPairState::Preflight,
+        Some(HaPhase::Download) => HaPairState::Downloading,
+        Some(HaPhase::First) => HaPairState::UpgradingFirst,
+        Some(HaPhase::Failover) => HaPairState::FailingOver,
+        Some(HaPhase::Second) => HaPairState::UpgradingSecond,
+        Some(HaPhase::HopDone) => HaPairState::Syncing,
+    }
+}
+
+impl ProgressSink for JobSink {
+    async fn emit(&self, event: Event) {
+        match event {
+            Event::Progress(progress) => self.progress(progress).await,
+            Event::Checkpoint(checkpoint) => {
+                let mut state = self.state.lock().await;
+                state.checkpoint = Some(checkpoint);
+                self.save_checkpoint(&state).await;
+            }
+            Event::Audit(record) => {
+                tracing::info!(
+                    target: AUDIT_TARGET,
+                    job_id = %self.job_id,
+                    serial = %record.serial,
+                    action = %record.action,
+                    version = record.version.as_ref().map(ToString::to_string),
+                    device_job = record.job.map(|j| j.to_string()),
+                    detail = %record.detail,
+                    "changing command {} on {}: {}",
+                    record.action, record.serial, record.detail
+                );
+            }
+            Event::Snapshot {
+                serial,
+                hop_index,
+                phase,
+                snapshot,
+            } => {
+                let phase = match phase {
+                    SnapshotPhase::PreFlight => Phase::PreFlight,
+                    SnapshotPhase::PostFlight => Phase::PostFlight,
+                };
+                let value = serde_json::to_value(&*snapshot).unwrap_or_default();
+                self.record(&serial, hop_index, phase, Some(value), None)
+                    .await;
+            }
+            Event::Readiness {
+                serial,
+                hop_index,
+                report,
+            } => {
+                let value = serde_json::to_value(&*report).ok();
+                self.record(&serial, hop_index, Phase::PreFlight, None, value)
+                    .await;
+            }
+            Event::Comparison {
+                serial,
+                hop_index,
+                report,
+            } => {
+                let value = serde_json::to_value(&*report).ok();
+                self.record(&serial, hop_index, Phase::PostFlight, None, value)
+                    .await;
+            }
+        }
+    }
+}
