@@ -17,7 +17,7 @@ use crate::error::{QueueError, Result};
 use crate::fsio::{atomic_create, list_candidates, read_json, sync_dir, to_json_bytes, write_json};
 use crate::jobs::{Candidate, Scan, read_candidate};
 use crate::layout::{StateDir, file_timestamp};
-use crate::quarantine::{Rejection, move_aside, reason_path};
+use crate::quarantine::{Rejection, move_aside_or_log, reason_path};
 use crate::types::command::{Command, CommandResult, CommandStatus};
 use crate::types::ids::CommandId;
 
@@ -108,7 +108,7 @@ impl StateDir {
                 },
             };
             scan.rejected
-                .extend(move_aside(&path, &processed, &reason)?);
+                .extend(move_aside_or_log(&path, &processed, &reason));
         }
         Ok(scan)
     }

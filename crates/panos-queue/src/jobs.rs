@@ -23,9 +23,9 @@ use crate::fsio::{
     write_json,
 };
 use crate::layout::{QueueFolder, StateDir};
-use crate::quarantine::{RejectedFile, free_name, move_aside};
+use crate::quarantine::{RejectedFile, free_name, move_aside, move_aside_or_log};
 use crate::types::ids::JobId;
-use crate::types::job::{Job, JobKind, JobOutcome, JobResult};
+use crate::types::job::{Job, JobOutcome, JobResult};
 
 /// A valid job waiting in `pending/`.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,7 +238,8 @@ impl StateDir {
                     Err(reason) => reason,
                 },
             };
-            scan.rejected.extend(move_aside(&path, &failed, &refused)?);
+            scan.rejected
+                .extend(move_aside_or_log(&path, &failed, &refused));
         }
         index.known = seen;
         scan.items.sort_by(|a, b| {
@@ -251,22 +252,22 @@ impl StateDir {
     /// Claims a pending job by renaming it into `active/`. `Ok(None)` when another claimer
     /// took it first (or it was removed), or when it turned out invalid (moved aside).
     pub fn claim(&self, pending: &PendingJob) -> Result<Option<ActiveJob>> {
+        self.claim_file(&pending.name, &pending.path)
+    }
+
+    fn claim_file(&self, name: &str, path: &Path) -> Result<Option<ActiveJob>> {
         let active_dir = self.queue_dir(QueueFolder::Active);
-        let target = active_dir.join(&pending.name);
+        let target = active_dir.join(name);
         if fs::symlink_metadata(&target).is_ok() {
             let reason = "a job with this job_id is already active; submit with a new job_id";
-            move_aside(&pending.path, &self.queue_dir(QueueFolder::Failed), reason)?;
+            move_aside(path, &self.queue_dir(QueueFolder::Failed), reason)?;
             return Ok(None);
         }
-        match fs::rename(&pending.path, &target) {
+        match fs::rename(path, &target) {
             Ok(()) => {}
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(err) => {
-                return Err(QueueError::io(
-                    "claim (rename into active/)",
-                    &pending.path,
-                    err,
-                ));
+                return Err(QueueError::io("claim (rename into active/)", path, err));
             }
         }
         sync_dir(&active_dir)?;
@@ -369,13 +370,7 @@ impl StateDir {
     pub fn cancel_pending(&self, job_id: JobId, result: JobResult) -> Result<Option<PathBuf>> {
         let name = format!("{job_id}.json");
         let path = self.job_path(QueueFolder::Pending, &name);
-        let pending = PendingJob {
-            name,
-            path,
-            job: Job::new(job_id, JobKind::Standalone, Vec::new()),
-            submitted_at: Utc::now(),
-        };
-        let Some(active) = self.claim(&pending)? else {
+        let Some(active) = self.claim_file(&name, &path)? else {
             return Ok(None);
         };
         let mut job = active.job;

@@ -119,6 +119,22 @@ pub fn move_aside(path: &Path, dest_dir: &Path, reason: &str) -> Result<Option<R
     }))
 }
 
+/// [`move_aside`] for scans: a failure to move is logged and the file left where it is (the
+/// next scan tries again), so one unmovable file never stops the queue.
+pub(crate) fn move_aside_or_log(
+    path: &Path,
+    dest_dir: &Path,
+    reason: &str,
+) -> Option<RejectedFile> {
+    match move_aside(path, dest_dir, reason) {
+        Ok(moved) => moved,
+        Err(err) => {
+            tracing::error!(%err, file = %path.display(), reason, "cannot move a refused file aside");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

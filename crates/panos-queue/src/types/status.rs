@@ -90,6 +90,7 @@ pub struct DeviceStatus {
     pub step: Option<String>,
     /// Progress of the job on this device, 0 to 100.
     #[serde(default)]
+    #[schemars(range(max = 100))]
     pub progress: u8,
     /// The job that holds it.
     #[serde(default)]
