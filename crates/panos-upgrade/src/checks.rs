@@ -14,6 +14,7 @@ use crate::error::UpgradeFailure;
 use crate::event::{Event, ProgressSink, SnapshotPhase, Step};
 use crate::plan::HopPlan;
 use crate::run::{Run, Stop};
+use crate::timing::sleep_or_cancel;
 
 /// A pre-upgrade snapshot kept for the post-upgrade comparison.
 #[derive(Debug, Clone, PartialEq)]
@@ -223,24 +224,58 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             .await;
         let serial = self.serial(i);
         let hop_index = self.cp.devices[i].hop_index;
-        let collected = self.collect(i, Step::Postflight).await;
-        self.emit_snapshot(i, SnapshotPhase::PostFlight, &collected.snapshot)
-            .await;
         let Some(pre) = self
             .pre
             .iter()
             .find(|p| p.serial == serial && p.hop_index == hop_index)
+            .map(|p| p.snapshot.clone())
         else {
+            let collected = self.collect(i, Step::Postflight).await;
+            self.emit_snapshot(i, SnapshotPhase::PostFlight, &collected.snapshot)
+                .await;
             return Ok(vec![format!(
                 "no pre-upgrade snapshot of {serial} for this hop was kept, so nothing was \
                  compared; review the post-flight snapshot by hand"
             )]);
         };
-        let report = compare(
-            &pre.snapshot,
-            &collected.snapshot,
-            &self.validation.thresholds,
-        );
+        // A failing comparison right after a reboot may only mean routing and sessions have
+        // not settled yet: wait and take it again, a bounded number of times.
+        let mut retries_left = self.timing.postflight_retries;
+        let report = loop {
+            let collected = self.collect(i, Step::Postflight).await;
+            let report = compare(&pre, &collected.snapshot, &self.validation.thresholds);
+            if report.verdict != Verdict::Fail || retries_left == 0 {
+                self.emit_snapshot(i, SnapshotPhase::PostFlight, &collected.snapshot)
+                    .await;
+                break report;
+            }
+            retries_left -= 1;
+            self.progress(
+                i,
+                crate::run::step_percent(Step::Postflight, Some(50)),
+                format!(
+                    "comparison failed ({}); waiting for routing and sessions to settle before \
+                     comparing again",
+                    report.summary()
+                ),
+            )
+            .await;
+            if sleep_or_cancel(
+                self.timing
+                    .scaled(self.timing.postflight_settle_secs as f64),
+                &self.cancel,
+            )
+            .await
+            .is_err()
+            {
+                return Err(Stop::Cancelled {
+                    manual_action: Some(format!(
+                        "cancelled while the post-upgrade comparison waited to settle: {serial} \
+                         is upgraded; compare its state by hand"
+                    )),
+                });
+            }
+        };
         self.sink
             .emit(Event::Comparison {
                 serial: serial.clone(),

@@ -42,6 +42,11 @@ pub struct Timing {
     /// How long a read-only call may keep failing with transient errors (outside a reboot)
     /// before the step fails.
     pub read_retry_secs: u64,
+    /// When a post-flight comparison fails, wait this long for routing and sessions to
+    /// settle (dynamic routes can take minutes after a reboot), then compare again.
+    pub postflight_settle_secs: u64,
+    /// How many times a failing post-flight comparison is taken again before it counts.
+    pub postflight_retries: u32,
     /// Expected duration of a download, for dry-run plans.
     pub expected_download_secs: u64,
     /// Expected duration of an install.
@@ -66,6 +71,8 @@ impl Default for Timing {
             busy_retry_secs: 60,
             busy_retries: 10,
             read_retry_secs: 300,
+            postflight_settle_secs: 120,
+            postflight_retries: 2,
             expected_download_secs: 600,
             expected_install_secs: 900,
             expected_reboot_secs: 900,

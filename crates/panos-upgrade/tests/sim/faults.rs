@@ -206,3 +206,61 @@ async fn short_disk_blocks_before_anything_is_sent() {
     assert!(failure.message.contains("readiness"), "{failure}");
     assert!(lab.changing_requests().is_empty());
 }
+
+/// Restores the device's tables when the engine says it waits for routing to settle, as
+/// dynamic routes returning a little after the reboot would.
+struct RoutesComeBack {
+    inner: MemorySink,
+    sim: panos_sim::SimHandle,
+}
+
+impl panos_upgrade::ProgressSink for RoutesComeBack {
+    async fn emit(&self, event: panos_upgrade::Event) {
+        if let panos_upgrade::Event::Progress(p) = &event
+            && p.message.contains("settle")
+        {
+            self.sim
+                .edit_device(SERIAL, |d| d.set_tables(40, 20))
+                .expect("edit");
+        }
+        self.inner.emit(event).await;
+    }
+}
+
+#[tokio::test]
+async fn routes_that_return_after_the_reboot_pass_on_the_second_look() {
+    let lab = Lab::start(vec![firewall(SERIAL, "10.2.9")]).await;
+    lab.sim
+        .inject_fault(SERIAL, FaultRule::always(Fault::RoutesLost { count: 5 }))
+        .expect("inject");
+    let sink = RoutesComeBack {
+        inner: MemorySink::default(),
+        sim: lab.sim.clone(),
+    };
+    let report = panos_upgrade::run_job(
+        &lab.client,
+        &sink,
+        &crate::common::engine_config(),
+        &paths(r#"{"10.2.9": ["10.2.10"]}"#),
+        &standalone_job("js", SERIAL),
+        Default::default(),
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(report.outcome, JobOutcome::Completed, "{report:#?}");
+    let comparisons: Vec<_> = sink
+        .inner
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            panos_upgrade::Event::Comparison { report, .. } => Some(report),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        comparisons.len(),
+        1,
+        "only the final comparison is reported"
+    );
+    assert!(comparisons[0].passed(), "{}", comparisons[0].summary());
+}
