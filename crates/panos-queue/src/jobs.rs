@@ -89,6 +89,18 @@ pub struct Scan<T> {
     pub rejected: Vec<RejectedFile>,
 }
 
+impl Scan<PendingJob> {
+    /// The earliest `not_before` still in the future at `now`: when to rescan for a job that
+    /// is waiting for its time (no file event will announce it).
+    pub fn next_not_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.items
+            .iter()
+            .filter_map(|p| p.job.not_before)
+            .filter(|t| *t > now)
+            .min()
+    }
+}
+
 impl<T> Default for Scan<T> {
     fn default() -> Self {
         Self {
@@ -258,6 +270,9 @@ impl StateDir {
     fn claim_file(&self, name: &str, path: &Path) -> Result<Option<ActiveJob>> {
         let active_dir = self.queue_dir(QueueFolder::Active);
         let target = active_dir.join(name);
+        if fs::symlink_metadata(path).is_err() {
+            return Ok(None); // taken by another claimer, or withdrawn
+        }
         if fs::symlink_metadata(&target).is_ok() {
             let reason = "a job with this job_id is already active; submit with a new job_id";
             move_aside(path, &self.queue_dir(QueueFolder::Failed), reason)?;

@@ -102,11 +102,25 @@ fn scan_orders_by_priority_then_submission_time_then_name() {
 }
 
 #[test]
-fn not_before_is_reported_by_is_due() {
+fn not_before_is_reported_by_is_due_and_next_not_before() {
+    let (_tmp, state) = state();
+    let now = Utc::now();
     let mut later = job(&["0001"]);
-    later.not_before = Some(Utc::now() + Duration::hours(1));
-    assert!(!later.is_due(Utc::now()));
-    assert!(later.is_due(Utc::now() + Duration::hours(2)));
+    later.not_before = Some(now + Duration::hours(1));
+    let mut much_later = job(&["0002"]);
+    much_later.not_before = Some(now + Duration::hours(5));
+    assert!(!later.is_due(now));
+    assert!(later.is_due(now + Duration::hours(2)));
+    state.submit_job(&later).unwrap();
+    state.submit_job(&much_later).unwrap();
+    state.submit_job(&job(&["0003"])).unwrap();
+    let scan = state.scan_pending().unwrap();
+    assert_eq!(scan.items.len(), 3, "waiting jobs stay in the scan");
+    assert_eq!(scan.next_not_before(now), later.not_before);
+    assert_eq!(
+        scan.next_not_before(now + Duration::hours(2)),
+        much_later.not_before
+    );
 }
 
 /// Writes a file into pending/ the way a careless writer would.
