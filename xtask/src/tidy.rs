@@ -59,10 +59,20 @@ const RULES: &[Rule] = &[
         ],
         dev_uses: &["panos-samples"],
     },
+    // The demo embeds the simulator and runs the daemon in-process, so panosctl also uses
+    // panosd (the library; panosd never uses panosctl) and panos-sim, and panos-client for
+    // its newtypes.
     Rule {
         krate: "panosctl",
-        uses: &["panos-queue", "panos-upgrade", "panos-validation"],
-        dev_uses: &["panos-samples", "panos-sim"],
+        uses: &[
+            "panos-client",
+            "panos-queue",
+            "panos-upgrade",
+            "panos-validation",
+            "panosd",
+            "panos-sim",
+        ],
+        dev_uses: &["panos-samples"],
     },
     Rule {
         krate: "xtask",
