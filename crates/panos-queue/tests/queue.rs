@@ -329,6 +329,11 @@ fn ha_pair_names_default_to_sorted_serials() {
     let j = job(&["0009", "0002"]);
     assert_eq!(j.pair_name().unwrap().as_str(), "0002-0009");
     assert!(job(&["0001"]).pair_name().is_none());
+    let longest = job(&[&"A".repeat(32), &"B".repeat(32)]);
+    assert!(
+        longest.pair_name().is_some(),
+        "two 32-character serials still make a name"
+    );
 }
 
 #[test]

@@ -303,20 +303,20 @@ uuid_newtype!(
     "A command's id: a lowercase hyphenated UUID; the command file name ends with `_<command_id>.json`."
 );
 
-/// An HA pair's name, used as a file name: 1–64 of `A-Z a-z 0-9 . _ -`, not starting with `.`.
+/// An HA pair's name, used as a file name: 1–96 of `A-Z a-z 0-9 . _ -`, not starting with `.`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PairName(String);
 text_newtype!(PairName);
 
 /// The pattern of [`PairName`], for the JSON Schema.
-pub const PAIR_NAME_PATTERN: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$";
+pub const PAIR_NAME_PATTERN: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,95}$";
 
 impl FromStr for PairName {
     type Err = QueueError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let ok = !s.is_empty()
-            && s.len() <= 64
+            && s.len() <= 96
             && !s.starts_with('.')
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
@@ -324,7 +324,7 @@ impl FromStr for PairName {
             return Err(invalid(
                 "ha pair name",
                 s,
-                "1 to 64 letters, digits, '.', '_' or '-', not starting with '.'",
+                "1 to 96 letters, digits, '.', '_' or '-', not starting with '.'",
             ));
         }
         Ok(Self(s.to_owned()))
@@ -396,7 +396,7 @@ mod tests {
     #[test]
     fn pair_names_are_safe_file_names() {
         assert!("dc1-edge".parse::<PairName>().is_ok());
-        for bad in ["", ".hidden", "a/b", "..", &"a".repeat(65)] {
+        for bad in ["", ".hidden", "a/b", "..", &"a".repeat(97)] {
             assert!(bad.parse::<PairName>().is_err(), "{bad:?}");
         }
     }
