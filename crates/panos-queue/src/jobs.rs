@@ -141,8 +141,9 @@ pub(crate) fn read_candidate<T: crate::types::ProtocolFile>(path: &Path) -> Cand
     }
 }
 
-/// Checks what a job file must satisfy beyond its schema: its name, and no result yet.
-fn check_job_file(name: &str, job: &Job) -> Result<(), String> {
+/// Checks what a job file must satisfy beyond its schema: its name, no result yet, and (in
+/// `pending/`) no checkpoint.
+fn check_job_file(name: &str, job: &Job, folder: QueueFolder) -> Result<(), String> {
     let expected = format!("{}.json", job.job_id);
     if name != expected {
         return Err(format!(
@@ -151,6 +152,9 @@ fn check_job_file(name: &str, job: &Job) -> Result<(), String> {
     }
     if job.result.is_some() {
         return Err("has a result: results are written by the daemon, remove it".into());
+    }
+    if folder == QueueFolder::Pending && job.checkpoint.is_some() {
+        return Err("has a checkpoint: checkpoints are written by the daemon, remove it".into());
     }
     Ok(())
 }
@@ -232,23 +236,25 @@ impl StateDir {
             let refused = match read_candidate::<Job>(&path) {
                 Candidate::Gone => continue,
                 Candidate::Refused(reason) => reason,
-                Candidate::Valid(job, meta) => match check_job_file(&name, &job) {
-                    Ok(()) => {
-                        let submitted_at = job.submitted_at.unwrap_or_else(|| modified(&meta));
-                        let pending = PendingJob {
-                            name: name.clone(),
-                            path,
-                            job,
-                            submitted_at,
-                        };
-                        if let Some(key) = key {
-                            seen.insert(name, (key, pending.clone()));
+                Candidate::Valid(job, meta) => {
+                    match check_job_file(&name, &job, QueueFolder::Pending) {
+                        Ok(()) => {
+                            let submitted_at = job.submitted_at.unwrap_or_else(|| modified(&meta));
+                            let pending = PendingJob {
+                                name: name.clone(),
+                                path,
+                                job,
+                                submitted_at,
+                            };
+                            if let Some(key) = key {
+                                seen.insert(name, (key, pending.clone()));
+                            }
+                            scan.items.push(pending);
+                            continue;
                         }
-                        scan.items.push(pending);
-                        continue;
+                        Err(reason) => reason,
                     }
-                    Err(reason) => reason,
-                },
+                }
             };
             scan.rejected
                 .extend(move_aside_or_log(&path, &failed, &refused));
@@ -304,7 +310,7 @@ impl StateDir {
         let reason = match read_candidate::<Job>(path) {
             Candidate::Gone => return Ok(None),
             Candidate::Refused(reason) => reason,
-            Candidate::Valid(job, meta) => match check_job_file(name, &job) {
+            Candidate::Valid(job, meta) => match check_job_file(name, &job, QueueFolder::Active) {
                 Ok(()) => {
                     return Ok(Some(ActiveJob {
                         path: path.to_owned(),
@@ -351,8 +357,9 @@ impl StateDir {
             let Ok(bytes) = read_guarded(&path) else {
                 return false;
             };
-            decode::<Job>(&bytes)
-                .is_ok_and(|mut filed| filed.result.take().is_some() && filed == *job)
+            decode::<Job>(&bytes).is_ok_and(|filed| {
+                filed.result.is_some() && filed.as_submitted() == job.as_submitted()
+            })
         })
     }
 
@@ -373,11 +380,31 @@ impl StateDir {
             JobOutcome::Cancelled => QueueFolder::Cancelled,
         });
         let dest = free_name(&dir, name.as_ref());
-        write_json(&dest, job)?;
+        let mut filed = job.as_submitted();
+        filed.result = Some(result.clone());
+        write_json(&dest, &filed)?;
         let active = self.job_path(QueueFolder::Active, &name);
         remove_file(&active)?;
         sync_dir(&self.queue_dir(QueueFolder::Active))?;
         Ok(dest)
+    }
+
+    /// Records the daemon's checkpoint of a running job: rewrites `active/<job_id>.json`
+    /// atomically with `checkpoint` set. Fails when the job is not in `active/` (cancelled or
+    /// filed meanwhile). Call it from the job's own task, never concurrently with
+    /// [`StateDir::finish_job`] for the same job, so a late checkpoint cannot bring a filed
+    /// job back into `active/`.
+    pub fn write_checkpoint(&self, job: &Job, checkpoint: serde_json::Value) -> Result<()> {
+        let path = self.job_path(QueueFolder::Active, &format!("{}.json", job.job_id));
+        if !path.is_file() {
+            return Err(QueueError::Invalid {
+                path,
+                reason: "the job is not active: no checkpoint written".into(),
+            });
+        }
+        let mut current = job.as_submitted();
+        current.checkpoint = Some(checkpoint);
+        write_json(&path, &current)
     }
 
     /// Cancels a job still in `pending/`: claims it (so no one else starts it) and files it
