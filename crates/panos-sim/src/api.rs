@@ -198,7 +198,10 @@ async fn answer(shared: &Arc<Shared>, params: Params, basic: Option<String>) -> 
         };
         return finish(shared, note, reply);
     }
-    let authorized = params.key.as_deref() == Some(creds.api_key().as_str())
+    let authorized = params
+        .key
+        .as_deref()
+        .is_some_and(|k| key_matches(k, &creds.api_key()))
         || basic.as_deref().is_some_and(|b| creds.matches_basic(b));
     let note = |op| Note {
         op,
@@ -340,6 +343,16 @@ async fn run_command(shared: &Arc<Shared>, note: Note, command: Command) -> Outc
     finish(shared, note, reply)
 }
 
+/// pan-python sends the key unencoded in the form body, so a `+` in it arrives as a space:
+/// both are accepted.
+fn key_matches(sent: &str, expected: &str) -> bool {
+    sent.len() == expected.len()
+        && sent
+            .bytes()
+            .zip(expected.bytes())
+            .all(|(s, e)| s == e || (s == b' ' && e == b'+'))
+}
+
 fn bad(body: String) -> Reply {
     Reply {
         status: 400,
@@ -392,4 +405,17 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     let mut r = Response::new(Body::from(text));
     *r.status_mut() = status;
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_matches;
+
+    #[test]
+    fn a_plus_sent_unencoded_still_matches() {
+        assert!(key_matches("LUFRPT1a+b==", "LUFRPT1a+b=="));
+        assert!(key_matches("LUFRPT1a b==", "LUFRPT1a+b=="));
+        assert!(!key_matches("LUFRPT1a b==", "LUFRPT1a b=c"));
+        assert!(!key_matches("LUFRPT1a", "LUFRPT1a+b=="));
+    }
 }

@@ -53,11 +53,9 @@ impl Credentials {
         hasher.update(self.password.as_bytes());
         let first = hasher.finalize();
         let second = Sha256::digest(first);
-        let mut raw = Vec::with_capacity(68);
-        raw.extend_from_slice(b"-AQ==");
-        raw.extend_from_slice(&first);
-        raw.extend_from_slice(&second[..30]);
-        base64(&raw)
+        // Shaped like a real key: base64 of `-AQ==` + base64(…) + `=` + base64(…).
+        let inner = format!("-AQ=={}={}", base64(&first[..21]), base64(&second[..25]));
+        base64(inner.as_bytes())
     }
 
     /// True when an `Authorization: Basic …` header value carries these credentials.
