@@ -15,9 +15,9 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{QueueError, Result};
 use crate::fsio::{atomic_create, list_candidates, read_json, sync_dir, to_json_bytes, write_json};
-use crate::jobs::{Candidate, Scan, read_candidate};
 use crate::layout::{StateDir, file_timestamp};
 use crate::quarantine::{Rejection, move_aside_or_log, reason_path};
+use crate::scan::{Candidate, Scan, read_candidate};
 use crate::types::command::{Command, CommandResult, CommandStatus};
 use crate::types::ids::CommandId;
 

@@ -1,15 +1,11 @@
-//! The job queue: submitting ([`StateDir::submit_job`]), scanning `pending/` in order
-//! ([`StateDir::scan_pending`]), claiming by rename ([`StateDir::claim`]), recovering
-//! `active/` ([`StateDir::list_active`]) and filing finished jobs ([`StateDir::finish_job`]).
-//!
-//! Order of `scan_pending`: higher `priority` first (default 0); then submission time
-//! (`submitted_at`, else the file's modification time), oldest first; then file name.
+//! The job queue after the scan (see [`crate::scan`]): submitting ([`StateDir::submit_job`]),
+//! claiming by rename ([`StateDir::claim`]), checkpoints and recovery of `active/`
+//! ([`StateDir::list_active`]), filing finished jobs ([`StateDir::finish_job`]) and
+//! cancelling pending ones.
 //!
 //! A claim is one `rename(pending/X, active/X)`: of several claimers racing, exactly one
 //! rename succeeds; the others find the source gone and get `Ok(None)`.
 
-use std::cmp::Reverse;
-use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -23,51 +19,10 @@ use crate::fsio::{
     write_json,
 };
 use crate::layout::{QueueFolder, StateDir};
-use crate::quarantine::{RejectedFile, free_name, move_aside, move_aside_or_log};
+use crate::quarantine::{free_name, move_aside};
+use crate::scan::{Candidate, PendingJob, check_job_file, read_candidate};
 use crate::types::ids::JobId;
 use crate::types::job::{Job, JobOutcome, JobResult};
-
-/// A valid job waiting in `pending/`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PendingJob {
-    /// Its file name (`<job_id>.json`).
-    pub name: String,
-    /// Its path.
-    pub path: PathBuf,
-    /// The job.
-    pub job: Job,
-    /// `submitted_at`, else the file's modification time.
-    pub submitted_at: DateTime<Utc>,
-}
-
-/// What identifies a file's content without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileKey {
-    dev: u64,
-    ino: u64,
-    len: u64,
-    mtime: i64,
-    mtime_nsec: i64,
-}
-
-impl FileKey {
-    fn of(meta: &fs::Metadata) -> Self {
-        Self {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            len: meta.len(),
-            mtime: meta.mtime(),
-            mtime_nsec: meta.mtime_nsec(),
-        }
-    }
-}
-
-/// The jobs of `pending/` already read, so a rescan reads only new or changed files (see
-/// [`StateDir::scan_pending_with`]).
-#[derive(Debug, Default)]
-pub struct PendingIndex {
-    known: HashMap<String, (FileKey, PendingJob)>,
-}
 
 /// A job the daemon holds in `active/`.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,91 +33,6 @@ pub struct ActiveJob {
     pub job: Job,
     /// When it was claimed (for a recovered job: when its file was last renamed).
     pub started_at: DateTime<Utc>,
-}
-
-/// What a scan found.
-#[derive(Debug)]
-pub struct Scan<T> {
-    /// Valid files, in processing order.
-    pub items: Vec<T>,
-    /// Files moved aside during the scan.
-    pub rejected: Vec<RejectedFile>,
-}
-
-impl Scan<PendingJob> {
-    /// The earliest `not_before` still in the future at `now`: when to rescan for a job that
-    /// is waiting for its time (no file event will announce it).
-    pub fn next_not_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.items
-            .iter()
-            .filter_map(|p| p.job.not_before)
-            .filter(|t| *t > now)
-            .min()
-    }
-}
-
-impl<T> Default for Scan<T> {
-    fn default() -> Self {
-        Self {
-            items: Vec::new(),
-            rejected: Vec::new(),
-        }
-    }
-}
-
-/// Reads one candidate file, deciding between a valid item, "gone", and "move aside because".
-pub(crate) enum Candidate<T> {
-    Valid(T, fs::Metadata),
-    Gone,
-    Refused(String),
-}
-
-pub(crate) fn read_candidate<T: crate::types::ProtocolFile>(path: &Path) -> Candidate<T> {
-    let Some(_name) = path.file_name().and_then(|n| n.to_str()) else {
-        return Candidate::Refused("has a file name that is not UTF-8".into());
-    };
-    let bytes = match read_guarded(path) {
-        Ok(bytes) => bytes,
-        Err(ReadFailure::Vanished) => return Candidate::Gone,
-        Err(ReadFailure::Refused(reason)) => return Candidate::Refused(reason),
-        Err(ReadFailure::Io(err)) => {
-            return Candidate::Refused(format!(
-                "cannot be read ({err}); make it readable by the daemon's group"
-            ));
-        }
-    };
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(_) => return Candidate::Gone,
-    };
-    match decode::<T>(&bytes) {
-        Ok(value) => Candidate::Valid(value, meta),
-        Err(reason) => Candidate::Refused(reason),
-    }
-}
-
-/// Checks what a job file must satisfy beyond its schema: its name, no result yet, and (in
-/// `pending/`) no checkpoint.
-fn check_job_file(name: &str, job: &Job, folder: QueueFolder) -> Result<(), String> {
-    let expected = format!("{}.json", job.job_id);
-    if name != expected {
-        return Err(format!(
-            "file name {name:?} does not match its job_id: name it {expected:?}"
-        ));
-    }
-    if job.result.is_some() {
-        return Err("has a result: results are written by the daemon, remove it".into());
-    }
-    if folder == QueueFolder::Pending && job.checkpoint.is_some() {
-        return Err("has a checkpoint: checkpoints are written by the daemon, remove it".into());
-    }
-    Ok(())
-}
-
-fn modified(meta: &fs::Metadata) -> DateTime<Utc> {
-    Utc.timestamp_opt(meta.mtime(), meta.mtime_nsec() as u32)
-        .single()
-        .unwrap_or_else(Utc::now)
 }
 
 fn changed(meta: &fs::Metadata) -> DateTime<Utc> {
@@ -202,69 +72,6 @@ impl StateDir {
             let path = self.job_path(folder, &name);
             path.is_file().then_some((folder, path))
         })
-    }
-
-    /// Every valid job in `pending/`, in processing order (see the module doc); bad files are
-    /// moved to `failed/` with a reason. Jobs whose `not_before` is in the future are
-    /// included: check [`Job::is_due`] before claiming. Reads every file; a daemon that
-    /// rescans often keeps a [`PendingIndex`] and calls [`StateDir::scan_pending_with`].
-    pub fn scan_pending(&self) -> Result<Scan<PendingJob>> {
-        self.scan_pending_with(&mut PendingIndex::default())
-    }
-
-    /// [`StateDir::scan_pending`], re-reading only files that are new or changed since the
-    /// last scan with the same `index` (same inode, size and modification time: unchanged).
-    /// A claim always re-reads the file it claimed, so the index never decides what runs.
-    pub fn scan_pending_with(&self, index: &mut PendingIndex) -> Result<Scan<PendingJob>> {
-        let failed = self.queue_dir(QueueFolder::Failed);
-        let mut scan = Scan::default();
-        let mut seen = HashMap::with_capacity(index.known.len());
-        for path in list_candidates(&self.queue_dir(QueueFolder::Pending))? {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_owned();
-            let key = fs::symlink_metadata(&path).ok().map(|m| FileKey::of(&m));
-            if let (Some(key), Some((known_key, known))) = (key, index.known.remove(&name))
-                && key == known_key
-            {
-                scan.items.push(known.clone());
-                seen.insert(name, (key, known));
-                continue;
-            }
-            let refused = match read_candidate::<Job>(&path) {
-                Candidate::Gone => continue,
-                Candidate::Refused(reason) => reason,
-                Candidate::Valid(job, meta) => {
-                    match check_job_file(&name, &job, QueueFolder::Pending) {
-                        Ok(()) => {
-                            let submitted_at = job.submitted_at.unwrap_or_else(|| modified(&meta));
-                            let pending = PendingJob {
-                                name: name.clone(),
-                                path,
-                                job,
-                                submitted_at,
-                            };
-                            if let Some(key) = key {
-                                seen.insert(name, (key, pending.clone()));
-                            }
-                            scan.items.push(pending);
-                            continue;
-                        }
-                        Err(reason) => reason,
-                    }
-                }
-            };
-            scan.rejected
-                .extend(move_aside_or_log(&path, &failed, &refused));
-        }
-        index.known = seen;
-        scan.items.sort_by(|a, b| {
-            let key = |p: &PendingJob| (Reverse(p.job.effective_priority()), p.submitted_at);
-            key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
-        });
-        Ok(scan)
     }
 
     /// Claims a pending job by renaming it into `active/`. `Ok(None)` when another claimer

@@ -17,6 +17,7 @@ mod jobs;
 mod layout;
 mod lock;
 mod quarantine;
+mod scan;
 pub mod schema;
 mod status_io;
 pub mod types;
@@ -28,10 +29,11 @@ pub use fsio::{
     DIR_MODE, FILE_MODE, MAX_FILE_SIZE, SECRET_MODE, atomic_create, atomic_write,
     atomic_write_mode, write_json,
 };
-pub use jobs::{ActiveJob, PendingIndex, PendingJob, Scan};
+pub use jobs::ActiveJob;
 pub use layout::{DEFAULT_STATE_DIR, QueueFolder, STATE_DIR_ENV, StateDir, file_timestamp};
 pub use lock::{StateLock, read_lock_pid};
 pub use quarantine::{RejectedFile, Rejection, reason_path};
+pub use scan::{PendingIndex, PendingJob, Scan};
 pub use types::ProtocolFile;
 pub use types::command::{
     CancelTarget, Command, CommandAction, CommandKind, CommandResult, CommandStatus,
