@@ -14,7 +14,7 @@ use panos_client::model::{
     SessionInfo, SoftwareCatalog, SystemInfo,
 };
 use panos_client::{
-    ClientConfig, ClientError, Credentials, JobId, PanoramaClient, PanosApi, Serial,
+    ClientConfig, ClientError, Credentials, JobId, PanoramaClient, PanosApi, RetryPolicy, Serial,
     SoftwareVersion,
 };
 
@@ -25,13 +25,23 @@ use crate::error::DaemonError;
 ///
 /// # Errors
 /// [`DaemonError::Client`] for an unusable URL or TLS setting, naming the config file.
+/// The client's retry delays are divided by `timing_scale`, like every other wait.
 pub fn build_client(
     url: &str,
     panorama: &PanoramaConfig,
+    timing: &panos_upgrade::Timing,
     credentials: Credentials,
     config_file: &Path,
 ) -> Result<PanoramaClient, DaemonError> {
+    let base = RetryPolicy::default();
+    let scaled = |d: Duration| timing.scaled(d.as_secs_f64()).max(Duration::from_millis(1));
+    let retry = base.clone().with_delays(
+        scaled(base.min_delay),
+        scaled(base.max_delay),
+        scaled(base.max_total_delay),
+    );
     let mut builder = ClientConfig::builder(url, credentials)
+        .retry(retry)
         .rate_limit(panorama.rate_limit_per_second, panorama.rate_limit_burst)
         .max_in_flight(panorama.max_in_flight)
         .connect_timeout(Duration::from_secs(panorama.connect_timeout_secs))

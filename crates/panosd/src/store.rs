@@ -119,6 +119,27 @@ impl Store {
         let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
     }
 
+    /// Removes checkpoint files of jobs not in `active` (left by a crash between filing a
+    /// job and removing its checkpoint).
+    pub async fn remove_stale_checkpoints(&self, active: Vec<JobId>) {
+        let dir = self.checkpoints_dir();
+        let _ = tokio::task::spawn_blocking(move || {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let id = name
+                    .strip_suffix(".json")
+                    .and_then(|s| s.parse::<JobId>().ok());
+                if id.is_some_and(|id| !active.contains(&id)) {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        })
+        .await;
+    }
+
     /// What a job resumes from: its checkpoint file (if any) and its pre-flight snapshots.
     /// A missing or unreadable file gives a fresh start (the engine re-reads every device).
     pub async fn resume_state(&self, job_id: JobId) -> (ResumeState, Vec<PreSnapshotRef>) {

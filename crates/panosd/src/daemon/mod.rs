@@ -108,7 +108,13 @@ async fn connect(
     .await?;
     tracing::info!(%source, "Panorama credentials found");
     let keygen = matches!(credentials, panos_client::Credentials::Password { .. });
-    let client = build_client(&url, &config.config.panorama, credentials, &file)?;
+    let client = build_client(
+        &url,
+        &config.config.panorama,
+        &config.config.timing,
+        credentials,
+        &file,
+    )?;
     if keygen {
         match tokio::time::timeout(Duration::from_secs(60), client.api_key()).await {
             Ok(Ok(_)) => tracing::info!("API key generated from the username and password"),
@@ -163,6 +169,7 @@ async fn serve<A: PanosApi + 'static>(
     let api = Arc::new(api);
     let stop = CancellationToken::new();
     let tasks = Arc::new(tasks::Tasks::new());
+    let _abort_on_drop = tasks::AbortOnDrop(Arc::clone(&tasks));
     let heartbeat = Arc::new(AtomicU64::new(0));
     let daemon = &config.config.daemon;
     let watchdog = lifecycle::watchdog_interval();
@@ -172,6 +179,9 @@ async fn serve<A: PanosApi + 'static>(
     }
 
     let recovered: VecDeque<_> = store.io(|dir| dir.list_active()).await?.into();
+    store
+        .remove_stale_checkpoints(recovered.iter().map(|a| a.job.job_id).collect())
+        .await;
     if !recovered.is_empty() {
         tracing::info!(
             jobs = recovered.len(),

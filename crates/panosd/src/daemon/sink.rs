@@ -140,8 +140,12 @@ impl JobSink {
 
     async fn progress(&self, p: DeviceProgress) {
         let serial = p.serial.to_string();
+        let state_name = serde_json::to_value(map_state(p.state))
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
         tracing::info!(
-            serial = %serial, step = %p.step, state = ?p.state, progress = p.progress,
+            serial = %serial, step = %p.step, state = %state_name, progress = p.progress,
             "{}", p.message
         );
         self.shared

@@ -56,3 +56,15 @@ impl Drop for Tasks {
         self.abort_all();
     }
 }
+
+/// Aborts every task of a [`Tasks`] when dropped. Tasks hold the set themselves (to spawn
+/// job tasks), so the set alone is never dropped while they run: the daemon's future holds
+/// this guard instead, and dropping that future (a crash, an aborted test task) ends them.
+#[derive(Debug)]
+pub struct AbortOnDrop(pub std::sync::Arc<Tasks>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort_all();
+    }
+}

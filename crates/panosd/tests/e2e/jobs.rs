@@ -1,0 +1,190 @@
+//! Jobs and commands through the shared directories: a standalone job, an HA pair job, a
+//! cancel command, and a malformed job file next to a valid one.
+
+use panos_queue::{CommandKind, CommandStatus, DeviceOutcome, JobKind, JobOutcome, QueueFolder};
+use panos_sim::Op;
+
+use crate::common::{Lab, files_under, firewall, ha_pair, wait_for};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_file_goes_pending_active_completed() {
+    let lab = Lab::start(vec![firewall("0001A", "10.1.9")]).await;
+    let id = lab.submit(JobKind::Standalone, &["0001A"]);
+    assert_eq!(lab.job_folder(id), Some(QueueFolder::Pending));
+    let daemon = lab.start_daemon();
+    wait_for(20, "the job to be claimed", || {
+        (lab.job_folder(id) == Some(QueueFolder::Active)).then_some(())
+    })
+    .await;
+    let job = lab.wait_finished(id, 60).await;
+    let result = job.result.expect("result");
+    assert_eq!(result.outcome, JobOutcome::Completed, "{result:#?}");
+    let device = &result.devices[0];
+    assert_eq!(device.outcome, DeviceOutcome::Upgraded);
+    assert_eq!(
+        device.from_version.as_ref().map(|v| v.as_str()),
+        Some("10.1.9")
+    );
+    assert_eq!(
+        device.to_version.as_ref().map(|v| v.as_str()),
+        Some("10.2.10")
+    );
+    assert_eq!(lab.version_of("0001A"), "10.2.10");
+    assert_eq!(lab.device_state("0001A").as_deref(), Some("done"));
+    let states = lab.logged_states("0001A");
+    for state in [
+        "preflight",
+        "downloading",
+        "installing",
+        "rebooting",
+        "done",
+    ] {
+        assert!(
+            states.iter().any(|s| s == state),
+            "{state} not in {states:?}"
+        );
+    }
+    // One audit line per changing command, and validation records on both sides.
+    let audits: Vec<_> = lab
+        .json_logs()
+        .into_iter()
+        .filter(|l| l["target"] == "audit")
+        .collect();
+    assert!(
+        audits.iter().any(|l| l["fields"]["action"] == "install"),
+        "{audits:#?}"
+    );
+    assert!(audits.iter().all(|l| l["span"]["job_id"] == id.to_string()));
+    assert!(!files_under(&lab.root().join("validation/pre_flight")).is_empty());
+    assert!(!files_under(&lab.root().join("validation/post_flight")).is_empty());
+    let checkpoint = lab.root().join("checkpoints").join(format!("{id}.json"));
+    wait_for(10, "the filed job's checkpoint to be removed", || {
+        (!checkpoint.exists()).then_some(())
+    })
+    .await;
+    daemon.stop().await;
+    let status = lab
+        .dir()
+        .read_daemon_status()
+        .unwrap()
+        .expect("daemon.json");
+    assert_eq!(status.counters.jobs_completed, 1);
+    assert!(status.counters.api_calls > 10);
+    assert!(status.last_panorama_contact.is_some());
+    assert!(lab.dir().read_workers_status().unwrap().is_some());
+    assert_key_nowhere(&lab);
+}
+
+/// The API key is in no file under the state directory and no log line.
+pub fn assert_key_nowhere(lab: &Lab) {
+    let key = lab.sim.api_key();
+    assert!(key.len() >= 8, "a real-looking key");
+    for file in files_under(lab.root()) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(&key), "the API key is in {}", file.display());
+    }
+    assert!(!lab.log_lines().is_empty(), "the daemon logged something");
+    assert!(lab.log_lines().iter().all(|l| !l.contains(&key)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ha_pair_job_upgrades_both_members() {
+    let lab = Lab::start(ha_pair("0002A", "0002B", "10.1.9")).await;
+    let daemon = lab.start_daemon();
+    let id = lab.submit(JobKind::HaPair, &["0002A", "0002B"]);
+    let job = lab.wait_finished(id, 90).await;
+    let result = job.result.clone().expect("result");
+    assert_eq!(result.outcome, JobOutcome::Completed, "{result:#?}");
+    assert!(
+        result
+            .devices
+            .iter()
+            .all(|d| d.outcome == DeviceOutcome::Upgraded)
+    );
+    assert_eq!(lab.version_of("0002A"), "10.2.10");
+    assert_eq!(lab.version_of("0002B"), "10.2.10");
+    // The passive member was installed first.
+    let first_install = |s: &str| lab.accepted(s, Op::SoftwareInstall)[0].seq;
+    assert!(first_install("0002B") < first_install("0002A"));
+    let pair = lab
+        .dir()
+        .read_ha_pair_status(&job.pair_name().expect("pair name"))
+        .unwrap()
+        .expect("pair status file");
+    assert_eq!(serde_json::to_value(pair.state).unwrap(), "done");
+    assert_eq!(lab.device_state("0002A").as_deref(), Some("done"));
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_command_stops_a_running_job() {
+    let lab = Lab::start(vec![firewall("0003A", "10.1.9")]).await;
+    let daemon = lab.start_daemon();
+    let id = lab.submit(JobKind::Standalone, &["0003A"]);
+    wait_for(30, "the download to start", || {
+        (!lab.accepted("0003A", Op::SoftwareDownload).is_empty()).then_some(())
+    })
+    .await;
+    let name = lab.command(CommandKind::Cancel, Some(id), None);
+    let job = lab.wait_finished(id, 60).await;
+    let result = job.result.expect("result");
+    assert_eq!(result.outcome, JobOutcome::Cancelled, "{result:#?}");
+    assert_eq!(result.cancelled_by.as_deref(), Some("tester"));
+    assert_eq!(lab.job_folder(id), Some(QueueFolder::Cancelled));
+    assert!(
+        lab.accepted("0003A", Op::SoftwareInstall).is_empty(),
+        "nothing installed"
+    );
+    let answer = wait_for(10, "the command's result", || {
+        lab.dir().command_result(&name).ok().flatten()
+    })
+    .await;
+    assert_eq!(answer.status, CommandStatus::Accepted);
+    assert_eq!(lab.device_state("0003A").as_deref(), Some("cancelled"));
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_job_is_quarantined_and_the_next_one_runs() {
+    let lab = Lab::start(vec![firewall("0004A", "10.1.9")]).await;
+    let bad = lab
+        .root()
+        .join("queue/pending/0192f0a4-8d4e-7c1a-9b2e-3f4a5b6c7d8e.json");
+    std::fs::write(&bad, b"{\"schema_version\": 1, \"job_id\": oops").unwrap();
+    let daemon = lab.start_daemon();
+    let id = lab.submit(JobKind::Standalone, &["0004A"]);
+    let job = lab.wait_finished(id, 60).await;
+    assert_eq!(job.result.expect("result").outcome, JobOutcome::Completed);
+    let failed = lab.root().join("queue/failed");
+    assert!(
+        failed
+            .join("0192f0a4-8d4e-7c1a-9b2e-3f4a5b6c7d8e.json")
+            .exists()
+    );
+    assert!(
+        failed
+            .join("0192f0a4-8d4e-7c1a-9b2e-3f4a5b6c7d8e.json.reason.json")
+            .exists()
+    );
+    assert!(!bad.exists());
+    // A command that makes no sense is answered, not dropped.
+    let name = "20261124T000000Z_0192f0a4-8d4e-7c1a-9b2e-3f4a5b6c7d8f.json";
+    std::fs::write(
+        lab.root().join("commands/incoming").join(name),
+        br#"{"schema_version": 1, "command": "validate"}"#,
+    )
+    .unwrap();
+    let answer = wait_for(10, "the refusal", || {
+        lab.dir().command_result(name).ok().flatten()
+    })
+    .await;
+    assert_eq!(answer.status, CommandStatus::Rejected);
+    daemon.stop().await;
+    let status = lab
+        .dir()
+        .read_daemon_status()
+        .unwrap()
+        .expect("daemon.json");
+    assert!(status.counters.files_rejected >= 1);
+}

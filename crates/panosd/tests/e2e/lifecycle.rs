@@ -1,0 +1,163 @@
+//! The daemon's life: one per state directory, a clean stop in the middle of an upgrade, and a
+//! crash (the daemon's future dropped mid-install) followed by a restart that finishes the job
+//! without installing twice. Also the inventory and device commands.
+
+use panos_queue::{CommandKind, CommandStatus, DeviceOutcome, JobKind, JobOutcome, QueueFolder};
+use panos_sim::Op;
+use panosd::DaemonError;
+
+use crate::common::{Lab, firewall, wait_for};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_daemon_on_the_same_state_dir_refuses_to_start() {
+    let lab = Lab::start(vec![firewall("0010A", "10.1.9")]).await;
+    let daemon = lab.start_daemon();
+    wait_for(10, "the first daemon to run", || {
+        lab.dir().read_daemon_status().ok().flatten()
+    })
+    .await;
+    let second = panosd::run(
+        lab.daemon_config(),
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await;
+    let err = second.expect_err("the second daemon must refuse");
+    assert!(matches!(err, DaemonError::Queue(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("pid {}", std::process::id())),
+        "{text}"
+    );
+    assert!(text.contains("stop that daemon first"), "{text}");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_mid_upgrade_then_a_restart_completes_the_job() {
+    let lab = Lab::start(vec![firewall("0011A", "10.1.9")]).await;
+    let daemon = lab.start_daemon();
+    let id = lab.submit(JobKind::Standalone, &["0011A"]);
+    wait_for(30, "the install to start", || {
+        (!lab.accepted("0011A", Op::SoftwareInstall).is_empty()).then_some(())
+    })
+    .await;
+    daemon.stop().await;
+    assert_eq!(
+        lab.job_folder(id),
+        Some(QueueFolder::Active),
+        "left to resume"
+    );
+    assert!(
+        lab.root()
+            .join("checkpoints")
+            .join(format!("{id}.json"))
+            .exists()
+    );
+    let status = lab
+        .dir()
+        .read_daemon_status()
+        .unwrap()
+        .expect("daemon.json");
+    assert_eq!(serde_json::to_value(status.state).unwrap(), "stopping");
+
+    let daemon = lab.start_daemon();
+    let job = lab.wait_finished(id, 60).await;
+    let result = job.result.expect("result");
+    assert_eq!(result.outcome, JobOutcome::Completed, "{result:#?}");
+    assert_eq!(result.devices[0].outcome, DeviceOutcome::Upgraded);
+    assert_eq!(lab.version_of("0011A"), "10.2.10");
+    assert_eq!(
+        lab.accepted("0011A", Op::SoftwareInstall).len(),
+        1,
+        "installed once"
+    );
+    assert_eq!(
+        lab.accepted("0011A", Op::Restart).len(),
+        1,
+        "restarted once"
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_install_then_a_restart_installs_once() {
+    let lab = Lab::start(vec![firewall("0012A", "10.1.9")]).await;
+    let daemon = lab.start_daemon();
+    let id = lab.submit(JobKind::Standalone, &["0012A"]);
+    wait_for(30, "the install to be accepted", || {
+        (!lab.accepted("0012A", Op::SoftwareInstall).is_empty()).then_some(())
+    })
+    .await;
+    daemon.crash().await;
+    assert_eq!(
+        lab.job_folder(id),
+        Some(QueueFolder::Active),
+        "the claimed job survives"
+    );
+
+    let daemon = lab.start_daemon();
+    let job = lab.wait_finished(id, 60).await;
+    let result = job.result.expect("result");
+    assert_eq!(result.outcome, JobOutcome::Completed, "{result:#?}");
+    assert_eq!(lab.version_of("0012A"), "10.2.10");
+    let installs = lab.accepted("0012A", Op::SoftwareInstall);
+    assert_eq!(installs.len(), 1, "no duplicate install: {installs:#?}");
+    assert_eq!(lab.accepted("0012A", Op::Restart).len(), 1);
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inventory_and_device_commands_write_their_files() {
+    let lab = Lab::start(vec![
+        firewall("0013A", "10.1.9"),
+        firewall("0013B", "10.2.10"),
+    ])
+    .await;
+    let daemon = lab.start_daemon();
+    wait_for(20, "the inventory", || {
+        (lab.device_state("0013A").as_deref() == Some("idle")
+            && lab.device_state("0013B").as_deref() == Some("idle"))
+        .then_some(())
+    })
+    .await;
+    let status = lab
+        .dir()
+        .read_device_status(&"0013A".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        status.current_version.map(|v| v.to_string()).as_deref(),
+        Some("10.1.9")
+    );
+    assert_eq!(status.hostname.as_deref(), Some("fw-0013A"));
+
+    let validate = lab.command(CommandKind::Validate, None, Some("0013A"));
+    let metrics = lab.command(CommandKind::CollectMetrics, None, Some("0013B"));
+    let pause = lab.command(CommandKind::Pause, None, None);
+    for name in [&validate, &metrics, &pause] {
+        let answer = wait_for(20, "a command's result", || {
+            lab.dir().command_result(name).ok().flatten()
+        })
+        .await;
+        assert_eq!(answer.status, CommandStatus::Accepted, "{name}: {answer:?}");
+    }
+    let report = lab
+        .dir()
+        .command_result(&validate)
+        .unwrap()
+        .unwrap()
+        .payload
+        .expect("report");
+    assert!(
+        report.get("findings").is_some() || report.get("verdict").is_some(),
+        "{report}"
+    );
+    // Paused: a job waits in pending/ until resume.
+    let id = lab.submit(JobKind::Standalone, &["0013A"]);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(lab.job_folder(id), Some(QueueFolder::Pending));
+    lab.command(CommandKind::Resume, None, None);
+    let job = lab.wait_finished(id, 60).await;
+    assert_eq!(job.result.unwrap().outcome, JobOutcome::Completed);
+    daemon.stop().await;
+}
