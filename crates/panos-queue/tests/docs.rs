@@ -150,6 +150,8 @@ fn the_schema_catches_what_the_types_catch() {
         ("devices", serde_json::json!(["../etc"])),
         ("target_version", serde_json::json!("10.2")),
         ("dry-run", serde_json::json!(true)),
+        ("devices", serde_json::json!(["0001", "0002"])),
+        ("ha_pair_name", serde_json::json!("dc1")),
     ] {
         let mut bad = good.clone();
         bad[field] = value;
@@ -162,5 +164,56 @@ fn the_schema_catches_what_the_types_catch() {
             decode::<Job>(text.as_bytes()).is_err(),
             "{field} refused by the types"
         );
+    }
+}
+
+#[test]
+fn the_command_schema_knows_which_targets_each_command_takes() {
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(docs().join("schema/command.json")).unwrap())
+            .unwrap();
+    let validator = jsonschema::options().build(&schema).unwrap();
+    let id = "3b9d6c1e-2f4a-4e5b-9c8d-7a6b5c4d3e2f";
+    let job = "0192f0a4-8d4e-7c1a-9b2e-3f4a5b6c7d8e";
+    let cases = [
+        (
+            serde_json::json!({"command": "cancel", "job_id": job}),
+            true,
+        ),
+        (
+            serde_json::json!({"command": "cancel", "serial": "0001"}),
+            true,
+        ),
+        (serde_json::json!({"command": "cancel"}), false),
+        (
+            serde_json::json!({"command": "cancel", "job_id": job, "serial": "0001"}),
+            false,
+        ),
+        (
+            serde_json::json!({"command": "validate", "serial": "0001"}),
+            true,
+        ),
+        (serde_json::json!({"command": "validate"}), false),
+        (
+            serde_json::json!({"command": "collect_metrics", "job_id": job, "serial": "0001"}),
+            false,
+        ),
+        (serde_json::json!({"command": "refresh_inventory"}), true),
+        (
+            serde_json::json!({"command": "refresh_inventory", "job_id": job}),
+            false,
+        ),
+        (serde_json::json!({"command": "pause"}), true),
+        (
+            serde_json::json!({"command": "resume", "serial": "0001"}),
+            false,
+        ),
+    ];
+    for (mut command, valid) in cases {
+        command["schema_version"] = 1.into();
+        command["command_id"] = id.into();
+        assert_eq!(validator.is_valid(&command), valid, "schema on {command}");
+        let parsed = decode::<Command>(command.to_string().as_bytes());
+        assert_eq!(parsed.is_ok(), valid, "types on {command}: {parsed:?}");
     }
 }

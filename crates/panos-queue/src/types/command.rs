@@ -33,6 +33,7 @@ pub enum CommandKind {
 /// A command file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = command_rules)]
 pub struct Command {
     /// Always `1`.
     pub schema_version: SchemaVersion,
@@ -52,6 +53,44 @@ pub struct Command {
     /// Added by the daemon in `processed/`; never set it when submitting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<CommandResult>,
+}
+
+/// The JSON Schema form of [`Command::action`]'s rules: which targets each command takes.
+fn command_rules(schema: &mut schemars::Schema) {
+    let when = |commands: &[&str], then: serde_json::Value| {
+        serde_json::json!({
+            "if": {"properties": {"command": {"enum": commands}}, "required": ["command"]},
+            "then": then,
+        })
+    };
+    let rules = serde_json::json!([
+        when(
+            &["cancel"],
+            serde_json::json!({
+                "oneOf": [
+                    {"required": ["job_id"], "not": {"required": ["serial"]}},
+                    {"required": ["serial"], "not": {"required": ["job_id"]}}
+                ]
+            })
+        ),
+        when(
+            &["validate", "collect_metrics"],
+            serde_json::json!({
+                "required": ["serial"], "not": {"required": ["job_id"]}
+            })
+        ),
+        when(
+            &["refresh_inventory"],
+            serde_json::json!({"not": {"required": ["job_id"]}})
+        ),
+        when(
+            &["pause", "resume"],
+            serde_json::json!({
+                "not": {"anyOf": [{"required": ["job_id"]}, {"required": ["serial"]}]}
+            })
+        ),
+    ]);
+    schema.insert("allOf".into(), rules);
 }
 
 /// What to cancel.

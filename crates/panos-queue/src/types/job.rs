@@ -66,6 +66,7 @@ impl Default for JobOptions {
 /// A job file: one upgrade of one standalone firewall or one HA pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = job_rules)]
 pub struct Job {
     /// Always `1`.
     pub schema_version: SchemaVersion,
@@ -189,6 +190,24 @@ impl Job {
     pub fn is_due(&self, now: DateTime<Utc>) -> bool {
         self.not_before.is_none_or(|t| t <= now)
     }
+}
+
+/// The JSON Schema form of [`Job::check`]'s rules on `devices`.
+fn job_rules(schema: &mut schemars::Schema) {
+    let rules = serde_json::json!([
+        {
+            "if": {"properties": {"kind": {"const": "standalone"}}, "required": ["kind"]},
+            "then": {
+                "properties": {"devices": {"minItems": 1, "maxItems": 1}},
+                "not": {"required": ["ha_pair_name"]}
+            }
+        },
+        {
+            "if": {"properties": {"kind": {"const": "ha_pair"}}, "required": ["kind"]},
+            "then": {"properties": {"devices": {"minItems": 2, "maxItems": 2, "uniqueItems": true}}}
+        }
+    ]);
+    schema.insert("allOf".into(), rules);
 }
 
 /// How a job ended.
