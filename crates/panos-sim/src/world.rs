@@ -100,6 +100,12 @@ impl World {
     }
 
     fn advance_one(&mut self, idx: usize, now: SimInstant) {
+        // Jobs finish up to the moment the device goes away; a reboot ends the others.
+        let gone_at = self.devices[idx].reboot.as_ref().map(|r| r.gone_at);
+        if let Some(gone_at) = gone_at.filter(|g| *g <= now) {
+            self.finish_jobs(idx, gone_at);
+            abort_running_jobs(&mut self.devices[idx], gone_at);
+        }
         self.finish_jobs(idx, now);
         self.progress_reboot(idx, now);
     }
@@ -157,15 +163,6 @@ impl World {
         fw.boot_at = back_at;
         fw.uptime_base = std::time::Duration::ZERO;
         fw.chassis_ready_at = back_at.after(chassis);
-        fw.jobs.iter_mut().for_each(|j| {
-            if !j.finished_by(back_at) {
-                // A reboot ends whatever was running.
-                j.plan = JobPlan::Fail {
-                    after: back_at.since(j.enqueued),
-                    lines: vec!["Job aborted: the device was restarted".into()],
-                };
-            }
-        });
         apply_after_reboot_faults(fw);
         if let Some(p) = peer {
             let peer_up = self.devices[p].connected(back_at);
@@ -204,6 +201,20 @@ impl World {
             return Some("not synchronized");
         }
         Some(member.sync.text(self.now()))
+    }
+}
+
+/// Ends every job still running at `at` with FAIL (the device went away for a reboot).
+fn abort_running_jobs(fw: &mut Firewall, at: SimInstant) {
+    for job in fw
+        .jobs
+        .iter_mut()
+        .filter(|j| !j.applied && !j.finished_by(at))
+    {
+        job.plan = JobPlan::Fail {
+            after: at.since(job.enqueued),
+            lines: vec!["Job aborted: the device was restarted".into()],
+        };
     }
 }
 

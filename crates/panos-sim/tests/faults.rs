@@ -522,3 +522,34 @@ async fn a_device_taken_offline_answers_not_connected() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_restart_during_an_install_aborts_it_and_keeps_the_old_version() {
+    let (sim, api) = start(example_fleet()).await;
+    let id = api.download(BRANCH, "10.2.13").await;
+    advance(130).await;
+    assert_eq!(
+        api.job(BRANCH, &id)
+            .await
+            .text("result/job/result")
+            .as_deref(),
+        Some("OK")
+    );
+    let id = api
+        .install(BRANCH, "10.2.13")
+        .await
+        .text("result/job")
+        .unwrap();
+    advance(100).await;
+    api.restart(BRANCH).await;
+    advance(10 + 480 + 60).await;
+    let r = api.job(BRANCH, &id).await;
+    assert_eq!(r.text("result/job/result").as_deref(), Some("FAIL"));
+    assert_eq!(detail_lines(&r), ["Job aborted: the device was restarted"]);
+    let snap = sim.device(BRANCH).unwrap();
+    assert_eq!(
+        (snap.sw_version.as_str(), snap.pending_install.clone()),
+        ("10.2.9-h1", None)
+    );
+    sim.shutdown().await;
+}
