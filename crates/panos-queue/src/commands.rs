@@ -94,6 +94,10 @@ impl StateDir {
                 .to_owned();
             let reason = match read_candidate::<Command>(&path) {
                 Candidate::Gone => continue,
+                Candidate::Unfinished => {
+                    scan.deferred.push(path);
+                    continue;
+                }
                 Candidate::Refused(reason) => reason,
                 Candidate::Valid(command, _) => match check_name(&name, &command) {
                     Ok(()) => {

@@ -116,6 +116,8 @@ impl StateDir {
             .unwrap_or_default();
         let reason = match read_candidate::<Job>(path) {
             Candidate::Gone => return Ok(None),
+            // The daemon writes active/ by rename only: a truncated file there is damage.
+            Candidate::Unfinished => "is truncated (not valid JSON)".to_owned(),
             Candidate::Refused(reason) => reason,
             Candidate::Valid(job, meta) => match check_job_file(name, &job, QueueFolder::Active) {
                 Ok(()) => {

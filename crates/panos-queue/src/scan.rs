@@ -68,6 +68,9 @@ pub struct Scan<T> {
     pub items: Vec<T>,
     /// Files moved aside during the scan.
     pub rejected: Vec<RejectedFile>,
+    /// Truncated files modified less than [`UNFINISHED_GRACE`] ago, left alone for now:
+    /// scan again after the grace period (a later scan accepts or refuses them).
+    pub deferred: Vec<PathBuf>,
 }
 
 impl Scan<PendingJob> {
@@ -87,6 +90,7 @@ impl<T> Default for Scan<T> {
         Self {
             items: Vec::new(),
             rejected: Vec::new(),
+            deferred: Vec::new(),
         }
     }
 }
@@ -96,6 +100,25 @@ pub(crate) enum Candidate<T> {
     Valid(T, fs::Metadata),
     Gone,
     Refused(String),
+    /// Truncated JSON modified less than [`UNFINISHED_GRACE`] ago: probably still being
+    /// written in place by a careless writer; looked at again on a later scan.
+    Unfinished,
+}
+
+/// How long a truncated file (empty, or JSON that stops short) is given to be finished before
+/// it is refused. Files written by rename are never truncated; this spares a writer that
+/// writes in place from losing its job to a scan that came too early.
+pub const UNFINISHED_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether `bytes` look like the start of a file still being written.
+fn looks_truncated(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Err(err) => err.error_len().is_none(),
+        Ok(text) => {
+            text.trim().is_empty()
+                || serde_json::from_str::<serde::de::IgnoredAny>(text).is_err_and(|e| e.is_eof())
+        }
+    }
 }
 
 pub(crate) fn read_candidate<T: crate::types::ProtocolFile>(path: &Path) -> Candidate<T> {
@@ -118,7 +141,19 @@ pub(crate) fn read_candidate<T: crate::types::ProtocolFile>(path: &Path) -> Cand
     };
     match decode::<T>(&bytes) {
         Ok(value) => Candidate::Valid(value, meta),
+        Err(_) if looks_truncated(&bytes) && is_recent(&meta) => Candidate::Unfinished,
         Err(reason) => Candidate::Refused(reason),
+    }
+}
+
+/// Modified less than [`UNFINISHED_GRACE`] ago. A modification time up to a minute in the
+/// future (clock skew between writers) also counts as recent; further out it does not, so a
+/// file from the far future cannot be deferred for ever.
+fn is_recent(meta: &fs::Metadata) -> bool {
+    let age = Utc::now().signed_duration_since(modified(meta));
+    match age.to_std() {
+        Ok(age) => age < UNFINISHED_GRACE,
+        Err(_) => age > -chrono::Duration::minutes(1),
     }
 }
 
@@ -178,6 +213,10 @@ impl StateDir {
             }
             let refused = match read_candidate::<Job>(&path) {
                 Candidate::Gone => continue,
+                Candidate::Unfinished => {
+                    scan.deferred.push(path);
+                    continue;
+                }
                 Candidate::Refused(reason) => reason,
                 Candidate::Valid(job, meta) => {
                     match check_job_file(&name, &job, QueueFolder::Pending) {

@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use notify::event::{EventKind, ModifyKind};
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
 use notify::{Event, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::Notify;
 
@@ -79,6 +79,8 @@ fn relevant(event: &Event) -> bool {
         event.kind,
         EventKind::Create(_)
             | EventKind::Modify(ModifyKind::Name(_) | ModifyKind::Data(_) | ModifyKind::Any)
+            // A file written in place was closed: a deferred (unfinished) file may be complete.
+            | EventKind::Access(AccessKind::Close(AccessMode::Write))
             | EventKind::Any
             | EventKind::Other
     );

@@ -100,7 +100,16 @@ fn a_bad_command_is_rejected_with_a_reason_the_client_can_wait_for() {
         ),
     ];
     for (name, text, _) in &cases {
-        fs::write(state.commands_incoming_dir().join(name), text).unwrap();
+        let path = state.commands_incoming_dir().join(name);
+        fs::write(&path, text).unwrap();
+        // Old enough not to pass for a file still being written.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
     }
     let scan = state.scan_commands().unwrap();
     assert!(scan.items.is_empty());

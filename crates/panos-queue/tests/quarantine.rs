@@ -82,7 +82,11 @@ proptest! {
             let id = JobId::new_random();
             let name = format!("{id}.json");
             let bytes = broken(id, how);
-            fs::write(state.job_path(QueueFolder::Pending, &name), &bytes).unwrap();
+            let path = state.job_path(QueueFolder::Pending, &name);
+            fs::write(&path, &bytes).unwrap();
+            // Old enough that a truncated file is not taken for one still being written.
+            let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+            fs::File::options().write(true).open(&path).unwrap().set_modified(old).unwrap();
             bad.push((name, bytes));
         }
         let good = Job::new(JobId::new_random(), JobKind::Standalone, vec!["0001".parse().unwrap()]);

@@ -354,7 +354,7 @@ fn an_index_rereads_only_changed_files_and_forgets_removed_ones() {
         QueueFolder::Pending,
         &format!("{}.json", JobId::new_random()),
     );
-    fs::write(&bad, b"{").unwrap();
+    fs::write(&bad, b"{not json").unwrap();
 
     let scan = state.scan_pending_with(&mut index).unwrap();
     assert_eq!(scan.items.len(), 1);
@@ -399,4 +399,45 @@ fn checkpoints_live_in_active_and_are_dropped_when_the_job_is_filed() {
     let scan = state.scan_pending().unwrap();
     assert!(scan.items.is_empty());
     assert!(scan.rejected[0].reason.contains("checkpoint"));
+}
+
+#[test]
+fn a_file_still_being_written_in_place_is_deferred_then_taken_or_refused() {
+    let (_tmp, state) = state();
+    let j = job(&["0001"]);
+    let text = serde_json::to_string(&j).unwrap();
+    let path = state.job_path(QueueFolder::Pending, &format!("{}.json", j.job_id));
+    // A careless writer: first half written in place, then the rest.
+    fs::write(&path, &text[..text.len() / 2]).unwrap();
+    // Dated a little ahead so the test does not depend on how fast it runs.
+    let soon = std::time::SystemTime::now() + std::time::Duration::from_secs(30);
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(soon)
+        .unwrap();
+    let scan = state.scan_pending().unwrap();
+    assert!(scan.items.is_empty() && scan.rejected.is_empty());
+    assert_eq!(scan.deferred, vec![path.clone()]);
+    fs::write(&path, &text).unwrap();
+    let scan = state.scan_pending().unwrap();
+    assert_eq!(scan.items.len(), 1, "the finished file is taken");
+    assert!(scan.deferred.is_empty());
+
+    // One that stays truncated past the grace period is refused.
+    let other = job(&["0002"]);
+    let text = serde_json::to_string(&other).unwrap();
+    let path = state.job_path(QueueFolder::Pending, &format!("{}.json", other.job_id));
+    fs::write(&path, &text[..10]).unwrap();
+    let old = std::time::SystemTime::now() - panos_queue::UNFINISHED_GRACE * 5;
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let scan = state.scan_pending().unwrap();
+    assert_eq!(scan.rejected.len(), 1);
+    assert!(scan.rejected[0].reason.contains("not valid JSON"));
 }
