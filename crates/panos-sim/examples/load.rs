@@ -4,6 +4,10 @@
 //!
 //! `cargo run --release -p panos-sim --example load -- [DEVICES] [RATE_PER_S] [SECONDS] [CONCURRENCY]`
 //! (defaults: 1000 200 20 16; a RATE of 0 means as fast as possible).
+//!
+//! With `PANOS_SIM_URL=http://127.0.0.1:PORT` (and `PANOS_SIM_KEY`, default admin/admin's key)
+//! it drives an already running `panos-sim` process instead, so that process's memory can be
+//! read on its own (`grep VmRSS /proc/PID/status`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,22 +52,40 @@ async fn main() {
     let concurrency = args.get(3).copied().unwrap_or(16) as usize;
 
     let before = rss_mb();
-    let fleet = generate_fleet(&FleetShape {
-        devices,
-        ha_pairs: devices / 10,
-        seed: 1,
-    });
-    let sim = panos_sim::start(SimConfig::new(fleet).with_time_scale(60.0))
-        .await
-        .expect("start");
-    println!(
-        "fleet of {devices} started: RSS {:.1} MB (before: {before:.1} MB)",
-        rss_mb()
-    );
-    let serials = Arc::new(sim.serials());
-    let url = format!("{}/api/", sim.url());
-    let key = sim.api_key();
     let http = reqwest::Client::new();
+    let sim = match std::env::var("PANOS_SIM_URL") {
+        Ok(_) => None,
+        Err(_) => {
+            let fleet = generate_fleet(&FleetShape {
+                devices,
+                ha_pairs: devices / 10,
+                seed: 1,
+            });
+            let sim = panos_sim::start(SimConfig::new(fleet).with_time_scale(60.0))
+                .await
+                .expect("start");
+            println!(
+                "fleet of {devices} started: RSS {:.1} MB (before: {before:.1} MB)",
+                rss_mb()
+            );
+            Some(sim)
+        }
+    };
+    let (url, key) = match &sim {
+        Some(sim) => (format!("{}/api/", sim.url()), sim.api_key()),
+        None => (
+            format!(
+                "{}/api/",
+                std::env::var("PANOS_SIM_URL").unwrap_or_default()
+            ),
+            std::env::var("PANOS_SIM_KEY")
+                .unwrap_or_else(|_| panos_sim::Credentials::default().api_key()),
+        ),
+    };
+    let serials = Arc::new(match &sim {
+        Some(sim) => sim.serials(),
+        None => external_serials(&http, &url, &key).await,
+    });
     let sent = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
@@ -128,7 +150,9 @@ async fn main() {
             .copied()
             .unwrap_or_default()
     };
-    let c = sim.counters();
+    let counted = sim
+        .as_ref()
+        .map_or("-".to_string(), |s| s.counters().total.to_string());
     println!(
         "{} requests in {elapsed:.1} s = {:.0}/s; latency p50 {:?} p99 {:?} max {:?}; counted by the simulator: {}",
         all.len(),
@@ -136,8 +160,34 @@ async fn main() {
         pct(0.5),
         pct(0.99),
         all.last().copied().unwrap_or_default(),
-        c.total
+        counted
     );
-    println!("RSS after load: {:.1} MB", rss_mb());
-    sim.shutdown().await;
+    println!("RSS of this process after load: {:.1} MB", rss_mb());
+    if let Some(sim) = sim {
+        sim.shutdown().await;
+    }
+}
+
+/// The serials of an external simulator, from `show devices all`.
+async fn external_serials(http: &reqwest::Client, url: &str, key: &str) -> Vec<String> {
+    let body = http
+        .post(url)
+        .header("X-PAN-KEY", key)
+        .form(&[
+            ("type", "op"),
+            ("cmd", "<show><devices><all/></devices></show>"),
+        ])
+        .send()
+        .await
+        .expect("show devices all")
+        .text()
+        .await
+        .expect("body");
+    let doc = roxmltree::Document::parse(&body).expect("XML");
+    doc.descendants()
+        .filter(|n| {
+            n.has_tag_name("entry") && n.parent().is_some_and(|p| p.has_tag_name("devices"))
+        })
+        .filter_map(|n| n.attribute("name").map(str::to_string))
+        .collect()
 }
