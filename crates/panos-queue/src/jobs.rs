@@ -1,5 +1,5 @@
 //! The job queue after the scan (see [`crate::scan`]): submitting ([`StateDir::submit_job`]),
-//! claiming by rename ([`StateDir::claim`]), checkpoints and recovery of `active/`
+//! claiming by rename ([`StateDir::claim`]), recovery of `active/`
 //! ([`StateDir::list_active`]), filing finished jobs ([`StateDir::finish_job`]) and
 //! cancelling pending ones.
 //!
@@ -119,7 +119,7 @@ impl StateDir {
             // The daemon writes active/ by rename only: a truncated file there is damage.
             Candidate::Unfinished => "is truncated (not valid JSON)".to_owned(),
             Candidate::Refused(reason) => reason,
-            Candidate::Valid(job, meta) => match check_job_file(name, &job, QueueFolder::Active) {
+            Candidate::Valid(job, meta) => match check_job_file(name, &job) {
                 Ok(()) => {
                     return Ok(Some(ActiveJob {
                         path: path.to_owned(),
@@ -196,24 +196,6 @@ impl StateDir {
         remove_file(&active)?;
         sync_dir(&self.queue_dir(QueueFolder::Active))?;
         Ok(dest)
-    }
-
-    /// Records the daemon's checkpoint of a running job: rewrites `active/<job_id>.json`
-    /// atomically with `checkpoint` set. Fails when the job is not in `active/` (cancelled or
-    /// filed meanwhile). Call it from the job's own task, never concurrently with
-    /// [`StateDir::finish_job`] for the same job, so a late checkpoint cannot bring a filed
-    /// job back into `active/`.
-    pub fn write_checkpoint(&self, job: &Job, checkpoint: serde_json::Value) -> Result<()> {
-        let path = self.job_path(QueueFolder::Active, &format!("{}.json", job.job_id));
-        if !path.is_file() {
-            return Err(QueueError::Invalid {
-                path,
-                reason: "the job is not active: no checkpoint written".into(),
-            });
-        }
-        let mut current = job.as_submitted();
-        current.checkpoint = Some(checkpoint);
-        write_json(&path, &current)
     }
 
     /// Cancels a job still in `pending/`: claims it (so no one else starts it) and files it

@@ -13,6 +13,7 @@
 //! <state>/logs/{structured,text}/
 //! <state>/commands/incoming/               commands (web app writes here)
 //! <state>/commands/processed/              commands with their result, rejected ones + reason
+//! <state>/checkpoints/<job_id>.json         the daemon's resume points of active jobs (private)
 //! <state>/panosd.lock                      the single-instance lock
 //! ```
 
@@ -26,7 +27,7 @@ use chrono::{DateTime, Utc};
 
 use crate::error::{QueueError, Result};
 use crate::fsio::DIR_MODE;
-use crate::types::ids::{PairName, Serial};
+use crate::types::ids::{JobId, PairName, Serial};
 use crate::types::validation::Phase;
 
 /// The default state directory.
@@ -195,6 +196,17 @@ impl StateDir {
         self.root.join("commands").join("processed")
     }
 
+    /// `checkpoints/`: the daemon's own resume points for jobs in `queue/active/` (not part
+    /// of the protocol; other programs ignore it).
+    pub fn checkpoints_dir(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+
+    /// `checkpoints/<job_id>.json`.
+    pub fn checkpoint_path(&self, job_id: JobId) -> PathBuf {
+        self.checkpoints_dir().join(format!("{job_id}.json"))
+    }
+
     /// `panosd.lock`.
     pub fn lock_path(&self) -> PathBuf {
         self.root.join("panosd.lock")
@@ -222,6 +234,7 @@ impl StateDir {
             self.root.join("commands"),
             self.commands_incoming_dir(),
             self.commands_processed_dir(),
+            self.checkpoints_dir(),
         ]);
         dirs
     }
@@ -288,7 +301,7 @@ mod tests {
         fs::write(&marker, b"{}").unwrap();
         state.create().unwrap();
         assert!(marker.exists(), "a second create must not disturb files");
-        assert_eq!(state.directories().len(), 21);
+        assert_eq!(state.directories().len(), 22);
     }
 
     #[test]

@@ -157,9 +157,8 @@ fn is_recent(meta: &fs::Metadata) -> bool {
     }
 }
 
-/// Checks what a job file must satisfy beyond its schema: its name, no result yet, and (in
-/// `pending/`) no checkpoint.
-pub(crate) fn check_job_file(name: &str, job: &Job, folder: QueueFolder) -> Result<(), String> {
+/// Checks what a job file must satisfy beyond its schema: its name, and no result yet.
+pub(crate) fn check_job_file(name: &str, job: &Job) -> Result<(), String> {
     let expected = format!("{}.json", job.job_id);
     if name != expected {
         return Err(format!(
@@ -168,9 +167,6 @@ pub(crate) fn check_job_file(name: &str, job: &Job, folder: QueueFolder) -> Resu
     }
     if job.result.is_some() {
         return Err("has a result: results are written by the daemon, remove it".into());
-    }
-    if folder == QueueFolder::Pending && job.checkpoint.is_some() {
-        return Err("has a checkpoint: checkpoints are written by the daemon, remove it".into());
     }
     Ok(())
 }
@@ -218,25 +214,23 @@ impl StateDir {
                     continue;
                 }
                 Candidate::Refused(reason) => reason,
-                Candidate::Valid(job, meta) => {
-                    match check_job_file(&name, &job, QueueFolder::Pending) {
-                        Ok(()) => {
-                            let submitted_at = job.submitted_at.unwrap_or_else(|| modified(&meta));
-                            let pending = PendingJob {
-                                name: name.clone(),
-                                path,
-                                job,
-                                submitted_at,
-                            };
-                            if let Some(key) = key {
-                                seen.insert(name, (key, pending.clone()));
-                            }
-                            scan.items.push(pending);
-                            continue;
+                Candidate::Valid(job, meta) => match check_job_file(&name, &job) {
+                    Ok(()) => {
+                        let submitted_at = job.submitted_at.unwrap_or_else(|| modified(&meta));
+                        let pending = PendingJob {
+                            name: name.clone(),
+                            path,
+                            job,
+                            submitted_at,
+                        };
+                        if let Some(key) = key {
+                            seen.insert(name, (key, pending.clone()));
                         }
-                        Err(reason) => reason,
+                        scan.items.push(pending);
+                        continue;
                     }
-                }
+                    Err(reason) => reason,
+                },
             };
             scan.rejected
                 .extend(move_aside_or_log(&path, &failed, &refused));

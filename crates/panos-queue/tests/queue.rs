@@ -364,44 +364,6 @@ fn an_index_rereads_only_changed_files_and_forgets_removed_ones() {
 }
 
 #[test]
-fn checkpoints_live_in_active_and_are_dropped_when_the_job_is_filed() {
-    let (_tmp, state) = state();
-    let j = job(&["0001"]);
-    state.submit_job(&j).unwrap();
-    let pending = state.scan_pending().unwrap().items.remove(0);
-    let active = state.claim(&pending).unwrap().unwrap();
-    let checkpoint = serde_json::json!({"0001": {"hop": 1, "step": "install", "intent": "sent"}});
-    state
-        .write_checkpoint(&active.job, checkpoint.clone())
-        .unwrap();
-    let resumed = state.list_active().unwrap().remove(0);
-    assert_eq!(resumed.job.checkpoint, Some(checkpoint));
-    assert_eq!(resumed.job.as_submitted(), j);
-
-    let mut done = resumed.job.clone();
-    done.result = Some(result(JobOutcome::Completed));
-    let filed = state.finish_job(&done).unwrap();
-    let back: Job = serde_json::from_slice(&fs::read(filed).unwrap()).unwrap();
-    assert!(back.checkpoint.is_none() && back.result.is_some());
-    assert!(
-        state
-            .write_checkpoint(&done, serde_json::json!({}))
-            .is_err(),
-        "a finished job is not brought back"
-    );
-    assert!(state.list_active().unwrap().is_empty());
-
-    // A submitted file with a checkpoint is refused.
-    let mut sneaky = job(&["0002"]);
-    sneaky.checkpoint = Some(serde_json::json!({}));
-    let name = format!("{}.json", sneaky.job_id);
-    panos_queue::write_json(&state.job_path(QueueFolder::Pending, &name), &sneaky).unwrap();
-    let scan = state.scan_pending().unwrap();
-    assert!(scan.items.is_empty());
-    assert!(scan.rejected[0].reason.contains("checkpoint"));
-}
-
-#[test]
 fn a_file_still_being_written_in_place_is_deferred_then_taken_or_refused() {
     let (_tmp, state) = state();
     let j = job(&["0001"]);

@@ -100,10 +100,6 @@ pub struct Job {
     /// Per-job choices.
     #[serde(default)]
     pub options: JobOptions,
-    /// Written by the daemon while the job runs in `active/`: where each device is, so a
-    /// restarted daemon resumes there. Opaque to other readers; never set it when submitting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checkpoint: Option<serde_json::Value>,
     /// Added by the daemon when the job ends; never set it when submitting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<JobResult>,
@@ -125,15 +121,13 @@ impl Job {
             not_before: None,
             ha_pair_name: None,
             options: JobOptions::default(),
-            checkpoint: None,
             result: None,
         }
     }
 
-    /// The job as submitted: without the daemon's `checkpoint` and `result`.
+    /// The job as submitted: without the daemon's `result`.
     pub fn as_submitted(&self) -> Self {
         Self {
-            checkpoint: None,
             result: None,
             ..self.clone()
         }
