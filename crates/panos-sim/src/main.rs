@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use panos_sim::{Credentials, FleetShape, FleetSpec, SimConfig, generate_fleet};
+use panos_sim::{
+    Credentials, FleetShape, FleetSpec, OverLimit, RateLimit, SimConfig, generate_fleet,
+};
 
 /// A Panorama simulator with a managed firewall fleet.
 #[derive(Debug, Parser)]
@@ -43,9 +45,28 @@ struct Args {
     /// Panorama admin credentials, USER:PASS.
     #[arg(long, default_value = "admin:admin", value_parser = parse_admin)]
     admin: Credentials,
-    /// Cap on requests in flight (over it: code 22).
+    /// Cap on requests in flight.
     #[arg(long)]
     max_concurrent: Option<usize>,
+    /// Cap on requests per second.
+    #[arg(long)]
+    max_rate: Option<f64>,
+    /// What a request over a cap gets: `delay`, `code22`, or an HTTP status such as `429`.
+    #[arg(long, default_value = "code22", value_parser = parse_over_limit)]
+    over_limit: OverLimit,
+}
+
+fn parse_over_limit(s: &str) -> Result<OverLimit, String> {
+    match s {
+        "delay" => Ok(OverLimit::Delay),
+        "code22" => Ok(OverLimit::SessionTimedOut),
+        status => status
+            .parse::<u16>()
+            .ok()
+            .filter(|s| (400..600).contains(s))
+            .map(|status| OverLimit::HttpStatus { status })
+            .ok_or_else(|| "expected delay, code22 or an HTTP status 400-599".to_string()),
+    }
 }
 
 fn parse_admin(s: &str) -> Result<Credentials, String> {
@@ -88,7 +109,11 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.listen = args.listen;
     config.tls_listen = args.tls_listen;
     config.admin = args.admin;
-    config.rate_limit.max_concurrent = args.max_concurrent;
+    config.rate_limit = RateLimit {
+        max_concurrent: args.max_concurrent,
+        max_per_second: args.max_rate,
+        over_limit: args.over_limit,
+    };
     let sim = panos_sim::start(config).await?;
     if let (Some(path), Some(pem)) = (&args.cert_out, sim.cert_pem()) {
         std::fs::write(path, pem)?;

@@ -381,3 +381,27 @@ async fn rebooting_the_active_member_moves_the_active_role_to_its_peer() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_12_1_feature_release_needs_its_12_1_2_base_image_not_12_1_0() {
+    let (sim, api) = start(example_fleet()).await;
+    let job = api.download(DC_A, "12.1.3").await;
+    wait_job(&api, DC_A, &job).await;
+    let refused = api.install(DC_A, "12.1.3").await;
+    assert_eq!(refused.status_attr(), "error");
+    assert!(
+        refused.msg().contains("base image 12.1.2"),
+        "{}",
+        refused.msg()
+    );
+    let job = api.download(DC_A, "12.1.2").await;
+    wait_job(&api, DC_A, &job).await;
+    let ok = api.install(DC_A, "12.1.3").await;
+    assert_eq!(
+        ok.doc().root_element().attribute("code"),
+        Some("19"),
+        "{}",
+        ok.body
+    );
+    sim.shutdown().await;
+}
