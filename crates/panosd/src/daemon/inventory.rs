@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::Utc;
 use panos_client::PanosApi;
 use panos_client::model::ManagedDevice;
-use panos_queue::{DeviceState, DeviceStatus};
+use panos_queue::{DeviceState, DeviceStatus, QueueFolder};
 use tokio_util::sync::CancellationToken;
 
 use super::convert::{queue_serial, queue_version};
@@ -45,6 +45,19 @@ pub async fn refresh<A: PanosApi>(
                     continue;
                 };
                 let existing = dir.read_device_status(&serial).ok().flatten();
+                // A job in pending/ or active/ owns this file (a recovered job not started yet).
+                let owned = existing.as_ref().is_some_and(|st| {
+                    st.state.is_busy()
+                        && st.job_id.is_some_and(|j| {
+                            matches!(
+                                dir.find_job(j),
+                                Some((QueueFolder::Pending | QueueFolder::Active, _))
+                            )
+                        })
+                });
+                if owned {
+                    continue;
+                }
                 let mut status = existing.unwrap_or_else(|| {
                     DeviceStatus::new(serial.clone(), DeviceState::Idle, Utc::now())
                 });

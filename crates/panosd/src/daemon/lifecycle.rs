@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sd_notify::NotifyState;
+use tokio::signal::unix::Signal;
 use tokio_util::sync::CancellationToken;
 
 use super::shared::{Live, Shared};
@@ -47,21 +48,26 @@ pub async fn watchdog(interval: Duration, heartbeat: Arc<AtomicU64>, stop: Cance
     }
 }
 
-/// Reloads on every SIGHUP until `stop` fires.
+/// Starts listening for SIGHUP (from now on, a SIGHUP no longer ends the process).
+pub fn listen_sighup() -> Option<Signal> {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(signal) => Some(signal),
+        Err(err) => {
+            tracing::warn!(%err, "cannot listen for SIGHUP; reload by restarting");
+            None
+        }
+    }
+}
+
+/// Reloads on every SIGHUP received by `hup` until `stop` fires.
 pub async fn reload_on_sighup(
+    mut hup: Signal,
     shared: Arc<Shared>,
     state_dir: PathBuf,
     config_file: PathBuf,
     current: Config,
     stop: CancellationToken,
 ) {
-    let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-        Ok(signal) => signal,
-        Err(err) => {
-            tracing::warn!(%err, "cannot listen for SIGHUP; reload by restarting");
-            return;
-        }
-    };
     let mut current = current;
     loop {
         tokio::select! {

@@ -224,13 +224,16 @@ async fn serve<A: PanosApi + 'static>(
         }
         .run(),
     );
-    tasks.spawn(lifecycle::reload_on_sighup(
-        Arc::clone(&shared),
-        config.state_dir.clone(),
-        config.config_file.clone(),
-        config.config.clone(),
-        stop.clone(),
-    ));
+    if let Some(hup) = lifecycle::listen_sighup() {
+        tasks.spawn(lifecycle::reload_on_sighup(
+            hup,
+            Arc::clone(&shared),
+            config.state_dir.clone(),
+            config.config_file.clone(),
+            config.config.clone(),
+            stop.clone(),
+        ));
+    }
     if let Some(interval) = watchdog {
         tasks.spawn(lifecycle::watchdog(
             interval,

@@ -116,6 +116,10 @@ impl<A: PanosApi + 'static> Scheduler<A> {
             let Some(permit) = self.shared.workers.try_acquire() else {
                 return;
             };
+            // Registered before the claim, so a cancel command arriving meanwhile finds it.
+            let job_id = pending.job.job_id;
+            let cancel = self.stop.child_token();
+            self.shared.start_job(job_id, serials, cancel.clone());
             let claimed = {
                 let pending = pending.clone();
                 self.shared.store.io(move |dir| dir.claim(&pending)).await
@@ -123,10 +127,13 @@ impl<A: PanosApi + 'static> Scheduler<A> {
             match claimed {
                 Ok(Some(active)) => {
                     tracing::info!(job_id = %active.job.job_id, "job claimed");
-                    self.start(active, permit).await;
+                    self.spawn(active, permit, cancel).await;
                 }
-                Ok(None) => {}
+                Ok(None) => {
+                    self.shared.end_job(job_id);
+                }
                 Err(err) => {
+                    self.shared.end_job(job_id);
                     tracing::error!(file = %pending.path.display(), %err, "cannot claim the job");
                 }
             }
@@ -134,11 +141,20 @@ impl<A: PanosApi + 'static> Scheduler<A> {
     }
 
     async fn start(&self, active: ActiveJob, permit: tokio::sync::OwnedSemaphorePermit) {
-        let job_id = active.job.job_id;
-        let (resume, pre_refs) = self.shared.store.resume_state(job_id).await;
         let cancel = self.stop.child_token();
         let serials = active.job.devices.iter().map(ToString::to_string).collect();
-        self.shared.start_job(job_id, serials, cancel.clone());
+        self.shared
+            .start_job(active.job.job_id, serials, cancel.clone());
+        self.spawn(active, permit, cancel).await;
+    }
+
+    async fn spawn(
+        &self,
+        active: ActiveJob,
+        permit: tokio::sync::OwnedSemaphorePermit,
+        cancel: CancellationToken,
+    ) {
+        let (resume, pre_refs) = self.shared.store.resume_state(active.job.job_id).await;
         let run = JobRun {
             shared: Arc::clone(&self.shared),
             api: Arc::clone(&self.api),

@@ -297,3 +297,35 @@ impl Shared {
         u32::try_from(self.inner().running.len()).unwrap_or(u32::MAX)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn workers_grow_at_once_and_shrink_as_jobs_end() {
+        let workers = Workers::new(2);
+        let a = workers.try_acquire().expect("slot 1");
+        let b = workers.try_acquire().expect("slot 2");
+        assert!(workers.try_acquire().is_none());
+        workers.resize(3);
+        let c = workers.try_acquire().expect("slot 3 after growing");
+        workers.resize(1);
+        assert_eq!(workers.configured(), 1);
+        drop(a);
+        drop(b);
+        assert!(
+            workers.try_acquire().is_none(),
+            "two slots went with the shrink"
+        );
+        drop(c);
+        let d = workers.try_acquire().expect("one slot left");
+        assert!(workers.try_acquire().is_none());
+        workers.resize(2);
+        drop(d);
+        let e = workers.try_acquire();
+        let f = workers.try_acquire();
+        assert!(e.is_some() && f.is_some());
+        assert!(workers.try_acquire().is_none());
+    }
+}

@@ -188,3 +188,39 @@ async fn a_malformed_job_is_quarantined_and_the_next_one_runs() {
         .expect("daemon.json");
     assert!(status.counters.files_rejected >= 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_for_the_same_device_never_overlap() {
+    let lab = Lab::start(vec![
+        firewall("0005A", "10.1.9"),
+        firewall("0005B", "10.1.9"),
+    ])
+    .await;
+    let first = lab.submit(JobKind::Standalone, &["0005A"]);
+    let second = lab.submit(JobKind::Standalone, &["0005A"]);
+    let other = lab.submit(JobKind::Standalone, &["0005B"]);
+    let daemon = lab.start_daemon();
+    let a = lab.wait_finished(first, 60).await.result.expect("result");
+    let b = lab.wait_finished(second, 60).await.result.expect("result");
+    let other = lab.wait_finished(other, 60).await.result.expect("result");
+    let (earlier, later) = if a.started_at <= b.started_at {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    assert_eq!(earlier.devices[0].outcome, DeviceOutcome::Upgraded);
+    // The later one found 10.2.10, which has no path: skipped, nothing sent.
+    assert_eq!(
+        later.devices[0].outcome,
+        DeviceOutcome::Skipped,
+        "{later:#?}"
+    );
+    assert!(
+        later.started_at.expect("started") >= earlier.finished_at,
+        "the second job for 0005A started only after the first ended"
+    );
+    // The job for another device did not wait behind them.
+    assert!(other.started_at.expect("started") < earlier.finished_at);
+    assert_eq!(lab.accepted("0005A", Op::SoftwareInstall).len(), 1);
+    daemon.stop().await;
+}

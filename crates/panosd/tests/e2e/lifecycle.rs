@@ -161,3 +161,92 @@ async fn inventory_and_device_commands_write_their_files() {
     assert_eq!(job.result.unwrap().outcome, JobOutcome::Completed);
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_workers_max() {
+    let lab = Lab::start(vec![firewall("0014A", "10.1.9")]).await;
+    let daemon = lab.start_daemon();
+    wait_for(10, "the daemon to run", || {
+        lab.dir()
+            .read_daemon_status()
+            .ok()
+            .flatten()
+            .filter(|s| serde_json::to_value(s.state).unwrap() == "running")
+    })
+    .await;
+    let file = lab.root().join("config/config.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    panosd::config::set(&mut json, "workers.max", "7").unwrap();
+    panosd::config::set(&mut json, "panorama.rate_limit_per_second", "99").unwrap();
+    std::fs::write(&file, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGHUP).unwrap();
+    let status = wait_for(10, "workers.max 7 in daemon.json", || {
+        lab.dir()
+            .read_daemon_status()
+            .ok()
+            .flatten()
+            .filter(|s| s.workers.configured == 7)
+    })
+    .await;
+    assert_eq!(status.workers.configured, 7);
+    wait_for(10, "seven slots in workers.json", || {
+        lab.dir()
+            .read_workers_status()
+            .ok()
+            .flatten()
+            .filter(|w| w.workers.len() == 7)
+    })
+    .await;
+    daemon.stop().await;
+    assert!(
+        lab.log_lines()
+            .iter()
+            .any(|l| l.contains("`panorama` changed") && l.contains("restart")),
+        "a change that needs a restart is reported"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_username_and_encrypted_password_are_exchanged_for_a_key() {
+    let lab = Lab::start(vec![firewall("0015A", "10.1.9")]).await;
+    let admin = panos_sim::Credentials::new("ops", "s3cret-Passw0rd");
+    lab.sim.set_admin(admin.clone());
+    let file = lab.root().join("config/config.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let encrypted = panosd::secrets::encrypt_for_config(
+        lab.root(),
+        &secrecy::SecretString::from("s3cret-Passw0rd".to_owned()),
+    )
+    .unwrap();
+    panosd::config::set(&mut json, "panorama.api_key_file", "null").unwrap();
+    panosd::config::set(&mut json, "panorama.username", "ops").unwrap();
+    panosd::config::set_value(&mut json, "panorama.password", encrypted.into()).unwrap();
+    std::fs::write(&file, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+
+    let daemon = lab.start_daemon();
+    let id = lab.submit(JobKind::Standalone, &["0015A"]);
+    let job = lab.wait_finished(id, 60).await;
+    assert_eq!(job.result.unwrap().outcome, JobOutcome::Completed);
+    daemon.stop().await;
+    let key = admin.api_key();
+    for file in crate::common::files_under(lab.root()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(
+            !text.contains(&key),
+            "the generated key is in {}",
+            file.display()
+        );
+        assert!(
+            !text.contains("s3cret-Passw0rd"),
+            "the password is in {}",
+            file.display()
+        );
+    }
+    assert!(
+        lab.log_lines()
+            .iter()
+            .any(|l| l.contains("API key generated"))
+    );
+}
