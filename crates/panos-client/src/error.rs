@@ -124,9 +124,11 @@ impl ClientError {
             | Self::Connect { .. }
             | Self::Auth { .. }
             | Self::NotConnected { .. } => false,
-            // An API error is an answer: the device said no. A decode error or a 5xx means an
-            // answer we could not read, so we cannot know.
+            // An API error is an answer: the device said no. 429 (too many requests) is a
+            // refusal before any processing. A decode error or another HTTP error status means
+            // an answer we could not read, so we cannot know.
             Self::Api { .. } => false,
+            Self::Http { status: 429, .. } => false,
             Self::NoResponse { .. } | Self::Http { .. } | Self::Decode { .. } => true,
             Self::Cancelled { .. } => true,
         }
@@ -164,6 +166,33 @@ impl ClientError {
         match self {
             Self::Api { code, .. } => *code,
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod classification_tests {
+    use super::*;
+
+    fn http(status: u16) -> ClientError {
+        ClientError::Http {
+            operation: "request system software install".into(),
+            status,
+            excerpt: String::new(),
+        }
+    }
+
+    #[test]
+    fn too_many_requests_was_refused_before_processing() {
+        assert!(!http(429).may_have_been_applied());
+        assert!(http(429).is_retryable());
+    }
+
+    #[test]
+    fn other_error_statuses_may_have_been_applied() {
+        for status in [500, 502, 503, 504] {
+            assert!(http(status).may_have_been_applied(), "{status}");
+            assert!(http(status).is_retryable(), "{status}");
         }
     }
 }
