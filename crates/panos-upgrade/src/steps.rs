@@ -26,8 +26,11 @@ fn is_busy(text: &str) -> bool {
         || text.contains("try again later")
 }
 
-fn error_is_busy(error: &ClientError) -> bool {
-    matches!(error, ClientError::Api { message, .. } if is_busy(message))
+/// A refusal that was certainly not applied and may work later: the device is busy, or
+/// Panorama turned the request away (429, session timed out, connection refused).
+fn refused_for_now(error: &ClientError) -> bool {
+    let busy = matches!(error, ClientError::Api { message, .. } if is_busy(message));
+    busy || (error.is_retryable() && !error.may_have_been_applied())
 }
 
 impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
@@ -130,12 +133,14 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                     &serial,
                     self.hop(i).as_ref(),
                     step,
-                    format!("the download of {version} could not be started"),
+                    format!(
+                        "the download of {version} could not be confirmed after 3 sends with \
+                         no answer"
+                    ),
                     "check the device's jobs and disk space, then resubmit",
                 )
                 .into());
             }
-            sends_left -= 1;
             let high_water = self.jobs_high_water(i, step).await?;
             self.dev(i).intent = Some(Intent {
                 action: Action::Download,
@@ -154,7 +159,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                     self.dev(i).intent = None;
                     self.save().await;
                 }
-                Err(error) if error_is_busy(&error) && busy_left > 0 => {
+                Err(error) if refused_for_now(&error) && busy_left > 0 => {
                     self.audit(i, Action::Download, Some(version), None, error.to_string())
                         .await;
                     busy_left -= 1;
@@ -164,6 +169,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 }
                 Err(error) if error.may_have_been_applied() => {
                     // Keep the intent: the next turn matches it against the device's jobs.
+                    sends_left -= 1;
                     self.audit(i, Action::Download, Some(version), None, error.to_string())
                         .await;
                     self.pause_busy(i, step).await?;
@@ -243,12 +249,14 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                     &serial,
                     Some(&version),
                     step,
-                    format!("the install of {version} could not be started"),
+                    format!(
+                        "the install of {version} could not be confirmed after 3 sends with no \
+                         answer"
+                    ),
                     "check the device's jobs (show jobs all), then resubmit",
                 )
                 .into());
             }
-            sends_left -= 1;
             let high_water = self.jobs_high_water(i, step).await?;
             self.dev(i).intent = Some(Intent {
                 action: Action::Install,
@@ -264,7 +272,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                     self.dev(i).intent = None;
                     self.save().await;
                 }
-                Err(error) if error_is_busy(&error) && busy_left > 0 => {
+                Err(error) if refused_for_now(&error) && busy_left > 0 => {
                     self.audit(i, Action::Install, Some(&version), None, error.to_string())
                         .await;
                     busy_left -= 1;
@@ -273,6 +281,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                     self.pause_busy(i, step).await?;
                 }
                 Err(error) if error.may_have_been_applied() => {
+                    sends_left -= 1;
                     self.audit(i, Action::Install, Some(&version), None, error.to_string())
                         .await;
                     self.pause_busy(i, step).await?;
@@ -363,7 +372,20 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
 
     async fn send_restart(&mut self, i: usize, version: &SoftwareVersion) -> Result<(), Stop> {
         let serial = self.serial(i);
-        match self.api.restart(&serial).await {
+        let mut refusals_left = self.timing.busy_retries;
+        let result = loop {
+            match self.api.restart(&serial).await {
+                Err(error) if refused_for_now(&error) && refusals_left > 0 => {
+                    // Certainly not applied (throttled, busy): wait and ask again.
+                    refusals_left -= 1;
+                    self.audit(i, Action::Restart, Some(version), None, error.to_string())
+                        .await;
+                    self.pause_busy(i, Step::Restart).await?;
+                }
+                other => break other,
+            }
+        };
+        match result {
             Ok(()) => {
                 self.audit(i, Action::Restart, Some(version), None, "accepted")
                     .await;
@@ -518,10 +540,21 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             jobs_high_water: None,
         });
         self.save().await;
-        let result = if wanted_suspended {
-            self.api.ha_suspend(&serial).await
-        } else {
-            self.api.ha_functional(&serial).await
+        let mut refusals_left = self.timing.busy_retries;
+        let result = loop {
+            let result = if wanted_suspended {
+                self.api.ha_suspend(&serial).await
+            } else {
+                self.api.ha_functional(&serial).await
+            };
+            match result {
+                Err(error) if refused_for_now(&error) && refusals_left > 0 => {
+                    refusals_left -= 1;
+                    self.audit(i, action, None, None, error.to_string()).await;
+                    self.pause_busy(i, step).await?;
+                }
+                other => break other,
+            }
         };
         match result {
             Ok(()) => {

@@ -264,3 +264,53 @@ async fn routes_that_return_after_the_reboot_pass_on_the_second_look() {
     );
     assert!(comparisons[0].passed(), "{}", comparisons[0].summary());
 }
+
+#[tokio::test]
+async fn slow_answers_only_slow_the_job() {
+    let (lab, report) =
+        run_with(FaultRule::times(Fault::Delay { ms: 150 }, 5).on(Op::ShowSystemInfo)).await;
+    assert_eq!(report.outcome, JobOutcome::Completed, "{report:#?}");
+    assert_eq!(lab.version_of(SERIAL), "10.2.10");
+}
+
+#[tokio::test]
+async fn panorama_rejecting_bursts_with_429_loses_nothing_and_duplicates_nothing() {
+    let lab = Lab::start(vec![firewall(SERIAL, "10.2.9")]).await;
+    lab.sim.set_rate_limit(panos_sim::RateLimit {
+        max_concurrent: Some(2),
+        max_per_second: Some(10.0),
+        over_limit: panos_sim::OverLimit::HttpStatus { status: 429 },
+    });
+    // The limiter refills in real time while the engine's clock is scaled: give the engine's
+    // pauses their real length (a second), as a 60 s pause has against a live Panorama.
+    let mut config = crate::common::engine_config();
+    config.timing.busy_retry_secs = 2000;
+    config.timing.read_retry_secs = 8000;
+    let sink = MemorySink::default();
+    let report = panos_upgrade::run_job(
+        &lab.client,
+        &sink,
+        &config,
+        &paths(r#"{"10.2.9": ["10.2.10"]}"#),
+        &standalone_job("jl", SERIAL),
+        Default::default(),
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(report.outcome, JobOutcome::Completed, "{report:#?}");
+    assert_eq!(lab.versions_sent(SERIAL, Op::SoftwareInstall), ["10.2.10"]);
+    assert_eq!(lab.versions_sent(SERIAL, Op::SoftwareDownload), ["10.2.10"]);
+    let restarts_accepted = lab
+        .sent(SERIAL, Op::Restart)
+        .into_iter()
+        .filter(|r| r.response == panos_sim::ResponseKind::Ok)
+        .count();
+    assert_eq!(restarts_accepted, 1);
+    let rejected = lab
+        .sim
+        .requests()
+        .iter()
+        .filter(|r| r.response == panos_sim::ResponseKind::RateLimited)
+        .count();
+    assert!(rejected > 0, "the limiter did reject requests");
+}
