@@ -69,6 +69,14 @@ pub enum ConfigError {
         /// The key.
         key: &'static str,
     },
+    /// The file cannot be written.
+    #[error("cannot write {}: {reason}", file.display())]
+    Write {
+        /// The file.
+        file: PathBuf,
+        /// What failed.
+        reason: String,
+    },
     /// `upgrade_paths.json` is not valid.
     #[error("{}: {source} (fix the file; `panosctl path validate` explains each entry)", file.display())]
     Paths {

@@ -192,6 +192,46 @@ impl DaemonConfig {
     }
 }
 
+/// The content of `config.json` as JSON (for [`get`] and [`set`]); `{}` when the file does
+/// not exist.
+///
+/// # Errors
+/// [`ConfigError::Read`] or [`ConfigError::Syntax`].
+pub fn read_file(path: &Path) -> Result<serde_json::Value, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|source| ConfigError::Syntax {
+            file: path.to_path_buf(),
+            source,
+        }),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            Ok(serde_json::Value::Object(serde_json::Map::new()))
+        }
+        Err(source) => Err(ConfigError::Read {
+            file: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Validates `json` and writes it to `path` atomically (temp file, fsync, rename), mode
+/// 0640. Nothing is written when it does not validate.
+///
+/// # Errors
+/// The validation error, or [`ConfigError::Write`].
+pub fn write_file(path: &Path, json: &serde_json::Value) -> Result<(), ConfigError> {
+    Config::from_value(json, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| ConfigError::Write {
+            file: path.to_path_buf(),
+            reason: source.to_string(),
+        })?;
+    }
+    panos_queue::write_json(path, json).map_err(|err| ConfigError::Write {
+        file: path.to_path_buf(),
+        reason: err.to_string(),
+    })
+}
+
 /// `<state_dir>/config/config.json`.
 pub fn default_config_file(state_dir: &Path) -> PathBuf {
     state_dir.join("config").join("config.json")

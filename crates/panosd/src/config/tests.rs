@@ -122,3 +122,29 @@ fn state_dir_comes_from_the_flag_then_the_environment() {
     assert_eq!(state_dir_from(None, Some("/b".into())), PathBuf::from("/b"));
     assert_eq!(state_dir_from(None, None), PathBuf::from(DEFAULT_STATE_DIR));
 }
+
+#[test]
+fn files_are_written_only_when_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = default_config_file(dir.path());
+    let mut json = read_file(&path).unwrap();
+    assert_eq!(json, json!({}));
+    set(&mut json, "panorama.url", "https://panorama.example.com").unwrap();
+    crate::secrets::set_encrypted(
+        dir.path(),
+        &mut json,
+        "panorama.api_key",
+        &secrecy::SecretString::from("LUFRPT1key".to_owned()),
+    )
+    .unwrap();
+    write_file(&path, &json).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("LUFRPT1key"));
+    let config = Config::load(&path).unwrap();
+    assert!(crate::secrets::is_encrypted(
+        config.panorama.api_key.as_deref().unwrap()
+    ));
+    let err = write_file(&path, &json!({"workers": {"max": 0}})).unwrap_err();
+    assert!(err.to_string().contains("workers.max"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "unchanged");
+}

@@ -80,6 +80,32 @@ pub fn encrypt_for_config(
         .map_err(|err| SecretError::Encrypt(err.to_string()))
 }
 
+/// Encrypts `plaintext` and sets it as `key` (`panorama.api_key` or `panorama.password`) in
+/// the configuration `json`: what `panosctl config set panorama.api_key` does before writing
+/// the file with [`crate::config::write_file`].
+///
+/// # Errors
+/// [`crate::DaemonError::Secret`] when encryption fails, [`crate::DaemonError::Config`] for
+/// another key.
+pub fn set_encrypted(
+    state_dir: &Path,
+    json: &mut serde_json::Value,
+    key: &str,
+    plaintext: &SecretString,
+) -> Result<(), crate::DaemonError> {
+    if !matches!(key, "panorama.api_key" | "panorama.password") {
+        return Err(crate::ConfigError::invalid(
+            Path::new("config.json"),
+            key,
+            "is not a secret: only panorama.api_key and panorama.password are stored encrypted",
+        )
+        .into());
+    }
+    let encrypted = encrypt_for_config(state_dir, plaintext)?;
+    crate::config::set_value(json, key, serde_json::Value::String(encrypted))?;
+    Ok(())
+}
+
 /// Decrypts a value made by [`encrypt_for_config`]; `key` names the setting in errors.
 ///
 /// # Errors
