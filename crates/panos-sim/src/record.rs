@@ -41,7 +41,7 @@ pub enum ResponseKind {
 /// One answered request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestRecord {
-    /// Order of arrival, from 0.
+    /// Order of arrival since start (from 0; `reset_requests` does not restart it).
     pub seq: u64,
     /// Real (tokio) time since the simulator started.
     pub at: Duration,
