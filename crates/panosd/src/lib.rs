@@ -11,6 +11,7 @@
 //! shared file other than through panos-queue's atomic writes.
 
 pub mod api;
+pub mod audit;
 pub mod config;
 mod daemon;
 pub mod error;

@@ -79,6 +79,7 @@ async fn run_inner<A: PanosApi + 'static>(run: JobRun<A>) {
     let sink = JobSink::new(
         Arc::clone(&shared),
         job_id,
+        job.submitted_by.clone(),
         devices,
         job.pair_name(),
         resume.checkpoint.clone(),

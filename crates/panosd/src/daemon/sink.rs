@@ -36,6 +36,7 @@ struct SinkState {
 pub struct JobSink {
     shared: Arc<Shared>,
     job_id: JobId,
+    submitted_by: Option<String>,
     state: tokio::sync::Mutex<SinkState>,
 }
 
@@ -62,6 +63,7 @@ impl JobSink {
     pub fn new(
         shared: Arc<Shared>,
         job_id: JobId,
+        submitted_by: Option<String>,
         devices: Vec<DeviceStatus>,
         pair: Option<PairName>,
         checkpoint: Option<JobCheckpoint>,
@@ -91,6 +93,7 @@ impl JobSink {
         Self {
             shared,
             job_id,
+            submitted_by,
             state: tokio::sync::Mutex::new(SinkState {
                 checkpoint,
                 pre_refs,
@@ -332,6 +335,19 @@ impl ProgressSink for JobSink {
                 self.save_checkpoint(&state).await;
             }
             Event::Audit(record) => {
+                let line = crate::audit::AuditLine {
+                    at: Utc::now(),
+                    job_id: self.job_id.to_string(),
+                    serial: record.serial.to_string(),
+                    action: record.action.to_string(),
+                    version: record.version.as_ref().map(ToString::to_string),
+                    device_job: record.job.map(|j| j.to_string()),
+                    detail: record.detail.clone(),
+                    submitted_by: self.submitted_by.clone(),
+                };
+                if let Err(err) = crate::audit::append(self.shared.store.dir().root(), line).await {
+                    tracing::error!(%err, "cannot append to the audit trail in logs/audit/");
+                }
                 tracing::info!(
                     target: AUDIT_TARGET,
                     job_id = %self.job_id,

@@ -55,6 +55,21 @@ async fn a_job_file_goes_pending_active_completed() {
         "{audits:#?}"
     );
     assert!(audits.iter().all(|l| l["span"]["job_id"] == id.to_string()));
+    let trail: Vec<serde_json::Value> = files_under(&lab.root().join("logs/audit"))
+        .into_iter()
+        .flat_map(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let installs = trail
+        .iter()
+        .filter(|l| l["action"] == "install" && l["serial"] == "0001A")
+        .count();
+    assert!(installs >= 1, "{trail:#?}");
     assert!(!files_under(&lab.root().join("validation/pre_flight")).is_empty());
     assert!(!files_under(&lab.root().join("validation/post_flight")).is_empty());
     let checkpoint = lab.root().join("checkpoints").join(format!("{id}.json"));
