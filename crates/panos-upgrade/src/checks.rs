@@ -110,6 +110,31 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             .await;
     }
 
+    /// The device's job list once nothing runs on it (a device just back from a reboot runs its
+    /// auto-commit for a while), or the last list read when the wait runs out: the readiness
+    /// check then blocks with the jobs named.
+    async fn jobs_when_idle(&self, i: usize) -> Option<Vec<panos_client::model::JobStatus>> {
+        let serial = self.serial(i);
+        let mut poller = self.timing.poller(self.timing.jobs_idle_timeout_secs);
+        loop {
+            let jobs = self
+                .read(i, Step::Preflight, "list the device's jobs", || {
+                    self.api.jobs_all(&serial)
+                })
+                .await
+                .ok()?;
+            let running = jobs.iter().any(|j| j.id.is_some() && !j.is_finished());
+            if !running {
+                return Some(jobs);
+            }
+            self.progress(i, 0, "waiting for the jobs running on the device to finish")
+                .await;
+            if poller.tick(&self.cancel).await.is_err() {
+                return Some(jobs);
+            }
+        }
+    }
+
     /// Readiness checks and the pre-upgrade snapshot of device `i` for `plan`'s hop;
     /// `peer` is the HA peer's index for a pair. Returns the warnings; a blocking finding
     /// fails the device before anything is sent to it.
@@ -153,12 +178,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             })
             .await
             .ok();
-        input.jobs = self
-            .read(i, Step::Preflight, "list the device's jobs", || {
-                api.jobs_all(&serial)
-            })
-            .await
-            .ok();
+        input.jobs = self.jobs_when_idle(i).await;
         input.chassis_ready = self
             .read(i, Step::Preflight, "read chassis readiness", || {
                 api.chassis_ready(&serial)

@@ -42,6 +42,9 @@ pub struct Timing {
     /// How long a read-only call may keep failing with transient errors (outside a reboot)
     /// before the step fails.
     pub read_retry_secs: u64,
+    /// Before the readiness checks, how long to wait for jobs already running on the device
+    /// (an auto-commit after a reboot, a content update) to finish; past it, the check blocks.
+    pub jobs_idle_timeout_secs: u64,
     /// When a post-flight comparison fails, wait this long for routing and sessions to
     /// settle (dynamic routes can take minutes after a reboot), then compare again.
     pub postflight_settle_secs: u64,
@@ -71,6 +74,7 @@ impl Default for Timing {
             busy_retry_secs: 60,
             busy_retries: 10,
             read_retry_secs: 300,
+            jobs_idle_timeout_secs: 900,
             postflight_settle_secs: 120,
             postflight_retries: 2,
             expected_download_secs: 600,

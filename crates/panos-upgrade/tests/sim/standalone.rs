@@ -184,3 +184,36 @@ async fn dry_run_reads_for_real_and_changes_nothing() {
     assert_eq!(lab.version_of("0006A"), "10.1.9");
     let _ = serial("0006A");
 }
+
+#[tokio::test]
+async fn preflight_waits_for_jobs_already_running_on_the_device() {
+    use panos_client::PanosApi;
+    let lab = Lab::start(vec![firewall("0007A", "10.2.9")]).await;
+    // Somebody else's download is running when the job starts.
+    let other = lab
+        .client
+        .software_download(&serial("0007A"), &"11.0.4".parse().unwrap())
+        .await
+        .expect("download starts");
+    let sink = MemorySink::default();
+    let report = lab
+        .run(
+            &standalone_job("j7", "0007A"),
+            &paths(r#"{"10.2.9": ["10.2.10"]}"#),
+            &sink,
+        )
+        .await;
+    assert_eq!(report.outcome, JobOutcome::Completed, "{report:#?}");
+    let log = lab.sim.requests();
+    let our_download = log
+        .iter()
+        .position(|r| r.op == Op::SoftwareDownload && r.version.as_deref() == Some("10.2.10"))
+        .expect("our download");
+    let polls_before = log[..our_download]
+        .iter()
+        .filter(|r| r.op == Op::ShowJobsAll)
+        .count();
+    assert!(polls_before >= 2, "waited on job {other} before starting");
+    assert!(sink.events().iter().any(|e| matches!(e,
+        panos_upgrade::Event::Progress(p) if p.message.contains("jobs running"))));
+}
