@@ -111,6 +111,7 @@ impl PanoramaConfig {
                 "must be at least 1 second",
             ));
         }
+        self.check_with_client(file)?;
         let trust = [
             self.ca_file.is_some(),
             self.tls_fingerprint_sha256.is_some(),
@@ -121,6 +122,41 @@ impl PanoramaConfig {
                 file,
                 "panorama.ca_file / panorama.tls_fingerprint_sha256 / panorama.verify_tls",
                 "choose one: a CA file, a certificate fingerprint, or verify_tls false",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl PanoramaConfig {
+    /// Lets the client's own checks judge the URL and the fingerprint, and names the key.
+    fn check_with_client(&self, file: &Path) -> Result<(), ConfigError> {
+        use panos_client::{ClientConfig, Credentials};
+        let placeholder = Credentials::ApiKey(secrecy::SecretString::from("-".to_owned()));
+        if let Some(url) = self.url.as_deref().filter(|u| !u.trim().is_empty())
+            && let Err(err) = ClientConfig::builder(url, placeholder.clone()).build()
+        {
+            return Err(ConfigError::invalid(
+                file,
+                "panorama.url",
+                &format!(
+                    "is not usable ({err}): write https://panorama.example.com (http only to \
+                     a loopback address)"
+                ),
+            ));
+        }
+        if let Some(pin) = &self.tls_fingerprint_sha256
+            && let Err(err) = ClientConfig::builder("https://panorama.invalid", placeholder)
+                .tls_fingerprint_sha256(pin)
+                .build()
+        {
+            return Err(ConfigError::invalid(
+                file,
+                "panorama.tls_fingerprint_sha256",
+                &format!(
+                    "is not usable ({err}): write the SHA-256 of Panorama's certificate in hex, \
+                     e.g. `openssl x509 -noout -fingerprint -sha256 -in panorama.pem`"
+                ),
             ));
         }
         Ok(())

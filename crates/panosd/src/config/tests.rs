@@ -95,7 +95,11 @@ fn get_and_set_in_dot_notation() {
     assert_eq!(get(&file, "panorama").unwrap()["verify_tls"], json!(true));
     set(&mut file, "workers.max", "12").unwrap();
     set(&mut file, "timing.scale", "100").unwrap();
-    set(&mut file, "panorama.tls_fingerprint_sha256", "AB:CD").unwrap();
+    assert!(set(&mut file, "panorama.tls_fingerprint_sha256", "AB:CD").is_err());
+    let pin = vec!["AB"; 32].join(":");
+    set(&mut file, "panorama.tls_fingerprint_sha256", &pin).unwrap();
+    let err = set(&mut file, "panorama.url", "ftp://p").unwrap_err();
+    assert!(err.to_string().contains("`panorama.url`"), "{err}");
     set(&mut file, "panorama.username", "12345").unwrap();
     assert_eq!(file["workers"]["max"], json!(12));
     assert_eq!(file["panorama"]["username"], json!("12345"));
