@@ -274,13 +274,7 @@ async fn run_command(shared: &Arc<Shared>, note: Note, command: Command) -> Outc
             Some(f) => (
                 f.take(op, |f| matches!(f, Fault::Delay { .. })),
                 f.take(op, |f| {
-                    matches!(
-                        f,
-                        Fault::DropConnection
-                            | Fault::HttpStatus { .. }
-                            | Fault::MalformedXml
-                            | Fault::ApiError { .. }
-                    )
+                    f.is_response_fault() && !matches!(f, Fault::Delay { .. })
                 }),
             ),
             None => (None, None),
@@ -296,12 +290,27 @@ async fn run_command(shared: &Arc<Shared>, note: Note, command: Command) -> Outc
             return Outcome::Drop;
         }
         Some(Fault::HttpStatus { status }) => {
+            // A 403 carries the real XML body (a transient 403 during a reboot or a burst).
+            let body = if status == 403 {
+                render::forbidden()
+            } else {
+                format!(
+                    "<html><body><h1>{status}</h1>The server could not handle the request.</body></html>"
+                )
+            };
             let reply = Reply {
                 status,
-                body: format!(
-                    "<html><body><h1>{status}</h1>The server could not handle the request.</body></html>"
-                ),
+                body,
                 kind: ResponseKind::HttpStatus { status },
+                job_id: None,
+            };
+            return finish(shared, note, reply);
+        }
+        Some(Fault::EmptyBody) => {
+            let reply = Reply {
+                status: 200,
+                body: String::new(),
+                kind: ResponseKind::Malformed,
                 job_id: None,
             };
             return finish(shared, note, reply);

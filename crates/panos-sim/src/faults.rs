@@ -62,6 +62,8 @@ pub enum Fault {
     },
     /// The response XML has junk after the document element.
     MalformedXml,
+    /// HTTP 200 with an empty body (seen under load on real Panoramas).
+    EmptyBody,
     /// The request fails with this API error code and message (e.g. 22, "Session timed out").
     ApiError {
         /// The PAN-OS error code.
@@ -81,6 +83,7 @@ impl Fault {
                 | Fault::DropConnection
                 | Fault::HttpStatus { .. }
                 | Fault::MalformedXml
+                | Fault::EmptyBody
                 | Fault::ApiError { .. }
         )
     }

@@ -63,6 +63,20 @@ async fn response_faults_delay_drop_5xx_malformed_and_api_errors() {
     assert!(roxmltree::Document::parse(&r.body).is_err());
     assert!(r.body.contains("<sw-version>"));
 
+    // An empty body, and a transient 403 with its XML.
+    sim.inject_fault(BRANCH, FaultRule::times(Fault::EmptyBody, 1))
+        .unwrap();
+    let r = api.system_info(BRANCH).await;
+    assert_eq!((r.status, r.body.as_str()), (200, ""));
+    sim.inject_fault(
+        BRANCH,
+        FaultRule::times(Fault::HttpStatus { status: 403 }, 1),
+    )
+    .unwrap();
+    let r = api.system_info(BRANCH).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.text("result/msg").as_deref(), Some("Invalid Credential"));
+
     // An API error code (22, session timed out).
     sim.inject_fault(
         BRANCH,
@@ -99,7 +113,7 @@ async fn response_faults_delay_drop_5xx_malformed_and_api_errors() {
 
     let c = sim.counters();
     assert_eq!(c.by_response.get(&ResponseKind::Dropped), Some(&1));
-    assert_eq!(c.by_response.get(&ResponseKind::Malformed), Some(&1));
+    assert_eq!(c.by_response.get(&ResponseKind::Malformed), Some(&2));
     assert_eq!(
         c.by_response.get(&ResponseKind::HttpStatus { status: 502 }),
         Some(&1)
