@@ -48,8 +48,12 @@ pub async fn run(config: DaemonConfig, shutdown: CancellationToken) -> Result<()
     let (lock, logs) = prepare(&config).await?;
     let dispatch = logs.dispatch.clone();
     async move {
-        let api = connect(&config).await?;
-        serve(config, api, shutdown, lock).await
+        let api = connect(&config)
+            .await
+            .inspect_err(|err| tracing::error!(%err, "panosd cannot start"))?;
+        serve(config, api, shutdown, lock)
+            .await
+            .inspect_err(|err| tracing::error!(%err, "panosd stopped with an error"))
     }
     .with_subscriber(dispatch)
     .await
@@ -67,9 +71,13 @@ pub async fn run_with_api<A: PanosApi + 'static>(
 ) -> Result<(), DaemonError> {
     let (lock, logs) = prepare(&config).await?;
     let dispatch = logs.dispatch.clone();
-    serve(config, CountingApi::new(api), shutdown, lock)
-        .with_subscriber(dispatch)
-        .await
+    async move {
+        serve(config, CountingApi::new(api), shutdown, lock)
+            .await
+            .inspect_err(|err| tracing::error!(%err, "panosd stopped with an error"))
+    }
+    .with_subscriber(dispatch)
+    .await
 }
 
 /// The layout, the lock and the logs.
