@@ -239,3 +239,42 @@ async fn jobs_for_the_same_device_never_overlap() {
     assert_eq!(lab.accepted("0005A", Op::SoftwareInstall).len(), 1);
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_naming_a_device_files_its_pending_job() {
+    let lab = Lab::start(vec![firewall("0006A", "10.1.9")]).await;
+    let daemon = lab.start_daemon();
+    let pause = lab.command(CommandKind::Pause, None, None);
+    wait_for(10, "the pause", || {
+        lab.dir().command_result(&pause).ok().flatten()
+    })
+    .await;
+    let id = lab.submit(JobKind::Standalone, &["0006A"]);
+    let name = lab.command(CommandKind::Cancel, None, Some("0006A"));
+    let answer = wait_for(10, "the cancel's result", || {
+        lab.dir().command_result(&name).ok().flatten()
+    })
+    .await;
+    assert_eq!(answer.status, CommandStatus::Accepted, "{answer:?}");
+    assert_eq!(answer.payload.unwrap()["was"], "pending");
+    let job = lab.wait_finished(id, 10).await;
+    let result = job.result.unwrap();
+    assert_eq!(result.outcome, JobOutcome::Cancelled);
+    assert_eq!(result.cancelled_by.as_deref(), Some("tester"));
+    assert!(
+        lab.sim
+            .requests()
+            .iter()
+            .all(|r| r.op != Op::SoftwareDownload)
+    );
+    let status = wait_for(10, "paused in daemon.json", || {
+        lab.dir()
+            .read_daemon_status()
+            .ok()
+            .flatten()
+            .filter(|s| s.counters.jobs_cancelled == 1)
+    })
+    .await;
+    assert_eq!(serde_json::to_value(status.state).unwrap(), "paused");
+    daemon.stop().await;
+}
