@@ -1,0 +1,191 @@
+//! The demo's lab: the simulated fleet with a few injected faults, the upgrade paths that
+//! cover every version in it, and the daemon's configuration pointing at the simulator with
+//! its clock scaled like the simulator's.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use panos_client::SoftwareVersion;
+use panos_sim::{Catalog, DeviceSpec, Fault, FaultRule, FleetShape, FleetSpec, Op};
+use panosd::Config;
+use secrecy::SecretString;
+
+use crate::error::{CtlError, Result};
+
+/// A fault put on a device, and what it should cause.
+#[derive(Debug, Clone)]
+pub struct Injected {
+    /// The device.
+    pub serial: String,
+    /// What goes wrong, for people.
+    pub what: &'static str,
+}
+
+/// The feature releases the generated fleet runs, in order, and the newest version of each in
+/// the simulator's catalog.
+fn latest_per_train() -> BTreeMap<(u16, u16), SoftwareVersion> {
+    let mut latest: BTreeMap<(u16, u16), SoftwareVersion> = BTreeMap::new();
+    for entry in Catalog::builtin().entries {
+        let Ok(v) = entry.version.parse::<SoftwareVersion>() else {
+            continue;
+        };
+        let fr = v.feature_release();
+        let key = (fr.major, fr.minor);
+        if !matches!(key, (10, 1) | (10, 2) | (11, 0) | (11, 1)) {
+            continue;
+        }
+        if latest.get(&key).is_none_or(|cur| &v > cur) {
+            latest.insert(key, v);
+        }
+    }
+    latest
+}
+
+/// The target of every path: the newest 11.1 release in the catalog.
+pub fn target() -> Result<SoftwareVersion> {
+    latest_per_train()
+        .remove(&(11, 1))
+        .ok_or_else(|| CtlError::Failed("the simulator's catalog has no 11.1 release".into()))
+}
+
+/// `upgrade_paths.json` for the versions of `fleet`: one hop per feature release (its newest
+/// release), ending on [`target`].
+pub fn paths_json(fleet: &FleetSpec) -> Result<String> {
+    let latest = latest_per_train();
+    let target = target()?;
+    let mut paths: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for device in &fleet.devices {
+        let Ok(v) = device.sw_version.parse::<SoftwareVersion>() else {
+            continue;
+        };
+        let fr = v.feature_release();
+        let hops: Vec<String> = latest
+            .iter()
+            .filter(|(train, newest)| **train >= (fr.major, fr.minor) && **newest > v)
+            .map(|(_, newest)| newest.to_string())
+            .collect();
+        debug_assert!(hops.last().is_none_or(|h| *h == target.to_string()));
+        paths.insert(device.sw_version.clone(), hops);
+    }
+    serde_json::to_string_pretty(&paths)
+        .map_err(|e| CtlError::Failed(format!("cannot encode the upgrade paths: {e}")))
+}
+
+/// Puts a few faults on devices that will really be upgraded (not already on the target):
+/// an install that fails, a reboot that never returns, routes lost after the upgrade (the
+/// post-flight comparison fails), and a busy software manager on the passive member of the
+/// first HA pair (its peer must then be left alone).
+pub fn inject_faults(fleet: &mut FleetSpec) -> Result<Vec<Injected>> {
+    let target = target()?.to_string();
+    let upgrades = |d: &DeviceSpec| d.sw_version != target;
+    let mut injected = Vec::new();
+    let standalone: Vec<usize> = fleet
+        .devices
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.ha.is_none() && upgrades(d))
+        .map(|(i, _)| i)
+        .collect();
+    type Plan = (&'static str, fn(&DeviceSpec) -> FaultRule);
+    let plans: [Plan; 3] = [
+        ("install job fails", |_| {
+            FaultRule::always(Fault::JobFail).on(Op::SoftwareInstall)
+        }),
+        ("never returns from its reboot", |_| {
+            FaultRule::always(Fault::RebootNeverReturns)
+        }),
+        ("loses routes after the upgrade", |d| {
+            FaultRule::always(Fault::RoutesLost {
+                count: d.routes.max(2) / 2 + 1,
+            })
+        }),
+    ];
+    // Spread the faulty devices over the fleet; keep at least one standalone device healthy.
+    let n = plans.len().min(standalone.len().saturating_sub(1));
+    for (k, (what, rule)) in plans.into_iter().take(n).enumerate() {
+        let device = &mut fleet.devices[standalone[k * standalone.len() / n]];
+        device.faults.push(rule(device));
+        injected.push(Injected {
+            serial: device.serial.clone(),
+            what,
+        });
+    }
+    let passive = fleet
+        .devices
+        .iter()
+        .position(|d| upgrades(d) && d.ha.as_ref().is_some_and(|ha| ha.state == "passive"));
+    if let Some(idx) = passive {
+        let device = &mut fleet.devices[idx];
+        device
+            .faults
+            .push(FaultRule::always(Fault::SoftwareManagerBusy).on(Op::SoftwareInstall));
+        injected.push(Injected {
+            serial: device.serial.clone(),
+            what: "HA passive member: software manager stays busy",
+        });
+    }
+    Ok(injected)
+}
+
+/// The fleet: generated, with faults.
+pub fn fleet(devices: usize, ha_pairs: usize, seed: u64) -> Result<(FleetSpec, Vec<Injected>)> {
+    if devices == 0 {
+        return Err(CtlError::Usage("--devices must be at least 1".into()));
+    }
+    let mut fleet = panos_sim::generate_fleet(&FleetShape {
+        devices,
+        ha_pairs,
+        seed,
+    });
+    // Multi-hop paths keep every image they download: give /opt/panrepo room for them, so
+    // the only failures are the injected ones.
+    for device in &mut fleet.devices {
+        if let Some(p) = panos_sim::PLATFORMS
+            .iter()
+            .find(|p| p.model == device.model)
+        {
+            device.free_disk_mb = device
+                .free_disk_mb
+                .max(u64::from(p.panrepo_gb) * 1024 * 9 / 10);
+        }
+    }
+    let injected = inject_faults(&mut fleet)?;
+    Ok((fleet, injected))
+}
+
+/// Writes `config/config.json` (the API key encrypted, as `panosctl config set` stores it)
+/// and `config/upgrade_paths.json`.
+pub fn write_config(
+    root: &Path,
+    url: &str,
+    api_key: String,
+    workers: u32,
+    scale: f64,
+    paths: &str,
+) -> Result<()> {
+    let encrypted = panosd::secrets::encrypt_for_config(root, &SecretString::from(api_key))?;
+    let mut config = Config::default();
+    config.panorama.url = Some(url.to_owned());
+    config.panorama.api_key = Some(encrypted);
+    config.panorama.rate_limit_per_second = 5000;
+    config.panorama.rate_limit_burst = 200;
+    config.panorama.max_in_flight = 50;
+    config.panorama.request_timeout_secs = 20;
+    config.workers.max = workers;
+    config.timing.scale = scale;
+    // The daemon's own intervals are divided by the scale too: keep them near real seconds.
+    config.daemon.status_interval_secs = scale;
+    config.daemon.rescan_interval_secs = scale / 2.0;
+    config.daemon.inventory_interval_secs = scale * 300.0;
+    config.daemon.shutdown_grace_secs = scale * 10.0;
+    let dir = root.join("config");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CtlError::Failed(format!("cannot create {}: {e}", dir.display())))?;
+    let text = serde_json::to_string_pretty(&config)
+        .map_err(|e| CtlError::Failed(format!("cannot encode the configuration: {e}")))?;
+    // Checked the way the daemon will check it.
+    Config::from_json(&text, &dir.join("config.json"))?;
+    panos_queue::atomic_write(&dir.join("config.json"), text.as_bytes())?;
+    panos_queue::atomic_write(&dir.join("upgrade_paths.json"), paths.as_bytes())?;
+    Ok(())
+}
