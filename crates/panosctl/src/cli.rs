@@ -238,7 +238,8 @@ pub enum PathCommand {
     /// The upgrade paths, or the one for VERSION.
     Show {
         /// A running version, e.g. 10.1.9-h1.
-        version: Option<String>,
+        #[arg(value_name = "VERSION")]
+        from: Option<String>,
         #[command(flatten)]
         output: Output,
     },
@@ -267,4 +268,14 @@ pub struct DemoArgs {
     /// Concurrent upgrade jobs (workers.max, 1–50).
     #[arg(long, default_value_t = 50)]
     pub workers: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

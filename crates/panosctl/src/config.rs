@@ -111,7 +111,7 @@ fn show(state: &StateDir, key: Option<&str>, json: bool) -> Result<()> {
             config::known_keys()
         }
     };
-    let mut t = table(&["KEY", "VALUE", ""]);
+    let mut t = table(&["KEY", "VALUE", "SOURCE"]);
     for k in keys {
         let got = config::get(&value, &k).map_err(|e| CtlError::Usage(e.to_string()))?;
         let set_here = k

@@ -23,7 +23,7 @@ use crate::output::{path_text, print_json, render, state_cell, table};
 /// Runs a `path` subcommand.
 pub fn run(state: &StateDir, command: PathCommand) -> Result<()> {
     match command {
-        PathCommand::Show { version, output } => show(state, version.as_deref(), output.json),
+        PathCommand::Show { from, output } => show(state, from.as_deref(), output.json),
         PathCommand::Validate(output) => validate(state, output.json),
     }
 }
