@@ -4,7 +4,10 @@
 //! - `cargo xtask tidy`: the crate dependency rules of DESIGN.md and the module-doc rule (the
 //!   same check runs as a test under plain `cargo test`).
 //! - `cargo xtask schema [--check]`: regenerates `docs/schema/*.json` from the Rust types.
+//! - `cargo xtask deploy`: checks `deploy/` (the systemd unit with `systemd-analyze`, the
+//!   tmpfiles.d layout, the example configuration and upgrade paths); also a test.
 
+mod deploy;
 mod schema;
 mod tidy;
 
@@ -20,9 +23,10 @@ fn main() -> ExitCode {
             }
             format!("{} tidy problem(s)", problems.len())
         }),
+        Some("deploy") => deploy::run(&tidy::workspace_root()),
         Some("schema") => schema::run(&tidy::workspace_root(), args.iter().any(|a| a == "--check")),
         _ => {
-            eprintln!("usage: cargo xtask <ci|tidy|schema [--check]>");
+            eprintln!("usage: cargo xtask <ci|tidy|deploy|schema [--check]>");
             return ExitCode::from(2);
         }
     };

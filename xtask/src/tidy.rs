@@ -76,7 +76,7 @@ const RULES: &[Rule] = &[
     },
     Rule {
         krate: "xtask",
-        uses: &["panos-queue", "panos-validation"],
+        uses: &["panos-queue", "panos-validation", "panos-upgrade", "panosd"],
         dev_uses: &[],
     },
 ];
