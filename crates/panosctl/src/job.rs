@@ -278,13 +278,18 @@ pub fn collect(state: &StateDir, only: &[JobState]) -> Result<Vec<Listed>> {
     Ok(rows)
 }
 
+/// An error line without its trailing `. Manual action: …` (shown on its own elsewhere).
+pub fn without_manual_action(error: &str) -> &str {
+    error.split(". Manual action:").next().unwrap_or(error)
+}
+
 /// The one-line result of a finished job.
 pub fn result_line(result: Option<&JobResult>) -> String {
     let Some(result) = result else {
         return "-".to_owned();
     };
     if let Some(error) = &result.error {
-        return error.clone();
+        return without_manual_action(error).to_owned();
     }
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for d in &result.devices {

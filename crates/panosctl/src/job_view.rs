@@ -96,7 +96,8 @@ fn text_of(view: &View) -> String {
         for d in &result.devices {
             let detail = d
                 .error
-                .clone()
+                .as_deref()
+                .map(|e| crate::job::without_manual_action(e).to_owned())
                 .or_else(|| d.message.clone())
                 .or_else(|| (!d.warnings.is_empty()).then(|| d.warnings.join("; ")))
                 .unwrap_or_else(|| "-".to_owned());

@@ -106,7 +106,7 @@ impl<'a> Summary<'a> {
                     or_dash(d.step.as_ref())
                 );
                 let error = d.error.as_deref().unwrap_or("-");
-                let error = error.split(". Manual action:").next().unwrap_or(error);
+                let error = crate::job::without_manual_action(error);
                 let _ = writeln!(out, "      error:         {error}");
                 let _ = writeln!(
                     out,

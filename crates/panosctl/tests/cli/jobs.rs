@@ -1,5 +1,6 @@
 //! `panosctl job submit|list|status|cancel|watch`.
 
+use assert_cmd::cargo::CommandCargoExt;
 use panos_queue::{JobKind, JobOutcome, PostflightPolicy, QueueFolder};
 use predicates::prelude::*;
 
@@ -259,4 +260,59 @@ fn watch_of_ended_jobs_prints_their_outcome_and_exits_by_it() {
         .assert()
         .success()
         .stdout("no pending or active jobs\n");
+}
+
+#[test]
+fn watch_prints_each_device_state_change_until_the_job_ends() {
+    use panos_queue::{DeviceOutcome, DeviceResult, DeviceState, DeviceStatus, JobResult};
+    let lab = Lab::with_inventory();
+    let job = pending_job();
+    let active = lab.job_in(QueueFolder::Active, &job);
+    let status = |state: DeviceState, step: &str, progress: u8| {
+        let mut s = DeviceStatus::new("0002A".parse().unwrap(), state, chrono::Utc::now());
+        s.job_id = Some(job.job_id);
+        s.step = Some(step.into());
+        s.progress = progress;
+        s.message = Some(format!("{step} in progress"));
+        lab.state.write_device_status(&s).unwrap();
+    };
+    status(DeviceState::Downloading, "download", 40);
+    let mut child = std::process::Command::cargo_bin("panosctl")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .arg("--state-dir")
+        .arg(lab.root())
+        .args(["job", "watch", "7f3b0a5c"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let mut next = || lines.next().expect("a line").expect("utf-8");
+    assert_eq!(
+        next(),
+        "0002A  downloading  download  40%  download in progress"
+    );
+    status(DeviceState::Installing, "install", 70);
+    assert_eq!(
+        next(),
+        "0002A  installing  install  70%  install in progress"
+    );
+    let mut done = job.clone();
+    let mut device = DeviceResult::new("0002A".parse().unwrap(), DeviceOutcome::Planned);
+    device.message = Some("dry run".into());
+    done.result = Some(JobResult {
+        outcome: JobOutcome::Completed,
+        started_at: Some(chrono::Utc::now()),
+        finished_at: chrono::Utc::now(),
+        error: None,
+        manual_action: None,
+        cancelled_by: None,
+        devices: vec![device],
+    });
+    lab.job_in(QueueFolder::Completed, &done);
+    std::fs::remove_file(active).unwrap();
+    let last = next();
+    assert!(last.ends_with("completed  1 planned"), "{last}");
+    assert!(child.wait().unwrap().success());
 }
