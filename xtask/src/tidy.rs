@@ -74,6 +74,19 @@ const RULES: &[Rule] = &[
         ],
         dev_uses: &["panos-samples"],
     },
+    // Examples of library reuse: any library crate, never a dependency of anything.
+    Rule {
+        krate: "panos-examples",
+        uses: &[
+            "panos-client",
+            "panos-queue",
+            "panos-sim",
+            "panos-upgrade",
+            "panos-validation",
+            "panosd",
+        ],
+        dev_uses: &[],
+    },
     Rule {
         krate: "xtask",
         uses: &["panos-queue", "panos-validation", "panos-upgrade", "panosd"],
@@ -169,7 +182,7 @@ fn check_dependencies(meta: &serde_json::Value, problems: &mut Vec<String>) {
 
 fn check_module_docs(root: &Path, problems: &mut Vec<String>) {
     let mut files = Vec::new();
-    for dir in ["crates", "xtask"] {
+    for dir in ["crates", "examples", "xtask"] {
         collect_sources(&root.join(dir), &mut files);
     }
     for file in files {
