@@ -163,7 +163,11 @@ impl JobSink {
             .devices
             .entry(serial.clone())
             .or_insert_with(|| DeviceStatus::new(qserial, QState::Queued, Utc::now()));
-        status.state = map_state(p.state);
+        // A stop of the daemon is not a cancel: the device keeps its state until the job
+        // resumes.
+        if !(stopping && p.state == DeviceState::Cancelled) {
+            status.state = map_state(p.state);
+        }
         status.step = Some(p.step.to_string());
         status.hostname = p.hostname.clone().or(status.hostname.take());
         status.path = p.path.iter().filter_map(queue_version).collect();
@@ -189,7 +193,16 @@ impl JobSink {
         status.updated_at = Utc::now();
         let device = status.clone();
         let phase = state_phase(&state.checkpoint);
+        let first = state
+            .checkpoint
+            .as_ref()
+            .and_then(|cp| cp.ha.as_ref())
+            .map(|ha| ha.first.to_string());
         let pair = state.pair.as_mut().map(|pair| {
+            // The member upgraded first is listed first.
+            if let Some(first) = &first {
+                pair.members.sort_by_key(|m| m.serial.as_str() != first);
+            }
             for member in &mut pair.members {
                 if member.serial.as_str() == serial {
                     member.state = device.state;

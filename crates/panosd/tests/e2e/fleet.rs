@@ -23,6 +23,21 @@ async fn fleet_run(devices: usize) {
         c.panorama.rate_limit_per_second = rate;
         c.panorama.rate_limit_burst = 20;
         c.panorama.max_in_flight = 5;
+        // The API rate is real time while device waits are scaled: 50 jobs sharing 400
+        // calls a second see poll delays of a second or more, which at this scale would be
+        // an hour of simulated time. Give the waits room, as the real clock would.
+        let t = &mut c.timing;
+        for timeout in [
+            &mut t.download_timeout_secs,
+            &mut t.install_timeout_secs,
+            &mut t.reboot_timeout_secs,
+            &mut t.go_away_grace_secs,
+            &mut t.chassis_ready_timeout_secs,
+            &mut t.ha_timeout_secs,
+            &mut t.read_retry_secs,
+        ] {
+            *timeout *= 20;
+        }
     })
     .await;
     lab.sim.set_rate_limit(RateLimit {

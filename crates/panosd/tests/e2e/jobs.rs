@@ -31,6 +31,13 @@ async fn a_job_file_goes_pending_active_completed() {
     );
     assert_eq!(lab.version_of("0001A"), "10.2.10");
     assert_eq!(lab.device_state("0001A").as_deref(), Some("done"));
+    let checkpoint = lab.root().join("checkpoints").join(format!("{id}.json"));
+    wait_for(10, "the filed job's checkpoint to be removed", || {
+        (!checkpoint.exists()).then_some(())
+    })
+    .await;
+    // The log writer is flushed once the daemon has stopped.
+    daemon.stop().await;
     let states = lab.logged_states("0001A");
     for state in [
         "preflight",
@@ -72,12 +79,6 @@ async fn a_job_file_goes_pending_active_completed() {
     assert!(installs >= 1, "{trail:#?}");
     assert!(!files_under(&lab.root().join("validation/pre_flight")).is_empty());
     assert!(!files_under(&lab.root().join("validation/post_flight")).is_empty());
-    let checkpoint = lab.root().join("checkpoints").join(format!("{id}.json"));
-    wait_for(10, "the filed job's checkpoint to be removed", || {
-        (!checkpoint.exists()).then_some(())
-    })
-    .await;
-    daemon.stop().await;
     let status = lab
         .dir()
         .read_daemon_status()
@@ -128,6 +129,11 @@ async fn an_ha_pair_job_upgrades_both_members() {
         .unwrap()
         .expect("pair status file");
     assert_eq!(serde_json::to_value(pair.state).unwrap(), "done");
+    assert_eq!(
+        pair.members[0].serial.as_str(),
+        "0002B",
+        "the passive member first"
+    );
     assert_eq!(lab.device_state("0002A").as_deref(), Some("done"));
     daemon.stop().await;
 }
