@@ -4,6 +4,7 @@
 //! prints a plain line per device state change (or, quietly, a count line now and then).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -75,7 +76,7 @@ pub fn watch(state: &StateDir, id: Option<&str>) -> Result<()> {
     if crate::daemon::running_pid(state)?.is_none() {
         eprintln!("panosctl: note: panosd is not running; nothing moves until it starts");
     }
-    let ended = follow(state, &jobs, Style::for_stdout(Style::Lines), None)?;
+    let ended = follow(state, &jobs, Style::for_stdout(Style::Lines), None, None)?;
     for job in ended.jobs.values() {
         let outcome = job.result.as_ref().map(|r| word(&r.outcome));
         println!(
@@ -132,6 +133,7 @@ pub fn follow(
     jobs: &[Job],
     style: Style,
     deadline: Option<Instant>,
+    interrupted: Option<&AtomicBool>,
 ) -> Result<Ended> {
     let mut open: BTreeMap<JobId, Vec<Serial>> =
         jobs.iter().map(|j| (j.job_id, j.devices.clone())).collect();
@@ -208,6 +210,15 @@ pub fn follow(
         }
         if open.is_empty() {
             break;
+        }
+        if interrupted.is_some_and(|i| i.load(Ordering::Relaxed)) {
+            if let Some(b) = &bars {
+                b.total.abandon();
+            }
+            return Err(CtlError::Failed(format!(
+                "interrupted with {} job(s) still running",
+                open.len()
+            )));
         }
         if deadline.is_some_and(|d| Instant::now() > d) {
             if let Some(b) = &bars {

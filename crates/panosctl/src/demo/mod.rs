@@ -6,6 +6,8 @@
 mod setup;
 mod summary;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use panos_queue::StateDir;
@@ -75,7 +77,15 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let shutdown = CancellationToken::new();
     let config = panosd::DaemonConfig::load(&root, None)?;
     let daemon = runtime.spawn(panosd::run(config, shutdown.clone()));
-    let outcome = drive(&state, args, &sim, &injected);
+    // Ctrl-C stops the demo cleanly: the daemon and the simulator stop, the directory goes.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::Relaxed);
+        }
+    });
+    let outcome = drive(&state, &sim, &injected, &interrupted);
 
     shutdown.cancel();
     let stopped =
@@ -109,9 +119,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 /// how long that took.
 fn drive(
     state: &StateDir,
-    args: &DemoArgs,
     sim: &panos_sim::SimHandle,
     injected: &[setup::Injected],
+    interrupted: &AtomicBool,
 ) -> Result<(watch::Ended, Duration)> {
     let expected = sim.serials().len();
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -119,6 +129,9 @@ fn drive(
         let inventory = crate::job::inventory(state)?;
         if inventory.len() >= expected {
             break inventory;
+        }
+        if interrupted.load(Ordering::Relaxed) {
+            return Err(CtlError::Failed("interrupted".into()));
         }
         if Instant::now() > deadline {
             return Err(CtlError::Failed(format!(
@@ -167,7 +180,7 @@ fn drive(
         &jobs,
         Style::for_stdout(Style::Quiet),
         Some(started + JOBS_DEADLINE),
+        Some(interrupted),
     )?;
-    let _ = args;
     Ok((ended, started.elapsed()))
 }

@@ -91,3 +91,64 @@ fn start_reports_a_daemon_that_exits_at_once() {
         .stderr(predicate::str::contains("panosd exited at once"))
         .stderr(predicate::str::contains("panorama.url is not set"));
 }
+
+/// A script that behaves like panosd at start: writes its pid into the lock file and holds
+/// the lock (flock keeps the script's pid through `exec`).
+fn lock_holding_panosd(lab: &Lab) -> std::path::PathBuf {
+    let fake = lab.tmp.path().join("panosd-standin");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\n# usage: panosd --state-dir DIR\necho $$ > \"$2/panosd.lock\"\nexec flock -o \"$2/panosd.lock\" sleep 30\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    fake
+}
+
+fn pid_in(text: &[u8]) -> u32 {
+    let text = String::from_utf8_lossy(text);
+    let at = text.find("(pid ").expect("a pid") + 5;
+    text[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn start_restart_and_stop_a_detached_daemon() {
+    let lab = Lab::new();
+    let fake = lock_holding_panosd(&lab);
+    let out = lab
+        .cmd()
+        .args(["daemon", "start", "--panosd"])
+        .arg(&fake)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let first = pid_in(&out.stdout);
+    assert_eq!(panos_queue::read_lock_pid(lab.root()).unwrap(), Some(first));
+    let out = lab
+        .cmd()
+        .args(["daemon", "restart", "--timeout", "10", "--panosd"])
+        .arg(&fake)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("panosd (pid {first}) stopped")),
+        "{text}"
+    );
+    let second = pid_in(text.lines().last().unwrap().as_bytes());
+    assert_ne!(first, second);
+    lab.cmd()
+        .args(["daemon", "stop", "--timeout", "10"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "panosd (pid {second}) stopped"
+        )));
+    assert_eq!(panos_queue::read_lock_pid(lab.root()).unwrap(), None);
+}
