@@ -149,3 +149,76 @@ pub fn failed_result(started_at: DateTime<Utc>, reason: String) -> JobResult {
         devices: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use panos_upgrade::{DeviceReport, Step, UpgradeFailure};
+
+    use super::*;
+
+    fn serial(s: &str) -> Serial {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_failed_device_keeps_its_step_error_and_manual_action() {
+        let failure = UpgradeFailure::new(
+            &serial("0001"),
+            Some(&"10.2.10".parse().unwrap()),
+            Step::Install,
+            "the install job failed",
+            "check the device's system log",
+        );
+        let report = JobReport {
+            job_id: "j".into(),
+            outcome: JobOutcome::Failed,
+            devices: vec![DeviceReport {
+                serial: serial("0001"),
+                hostname: Some("fw1".into()),
+                from_version: Some("10.1.9".parse().unwrap()),
+                to_version: None,
+                path: vec!["10.2.10".parse().unwrap()],
+                outcome: DeviceOutcome::Failed { failure },
+                warnings: vec!["w".into()],
+            }],
+        };
+        let result = job_result(&report, Utc::now(), Some("someone".into()));
+        assert_eq!(result.outcome, QJobOutcome::Failed);
+        assert_eq!(
+            result.cancelled_by, None,
+            "only cancelled jobs name who cancelled"
+        );
+        assert!(result.error.as_deref().unwrap().contains("step install"));
+        assert_eq!(
+            result.manual_action.as_deref(),
+            Some("check the device's system log")
+        );
+        let device = &result.devices[0];
+        assert_eq!(device.outcome, QOutcome::Failed);
+        assert_eq!(device.step.as_deref(), Some("install"));
+        assert_eq!(device.from_version.as_ref().unwrap().as_str(), "10.1.9");
+        assert_eq!(device.path.len(), 1);
+        assert_eq!(device.warnings, ["w"]);
+    }
+
+    #[test]
+    fn job_files_map_to_engine_jobs() {
+        let mut job = Job::new(
+            panos_queue::JobId::new_random(),
+            panos_queue::JobKind::HaPair,
+            vec!["0001".parse().unwrap(), "0002".parse().unwrap()],
+        );
+        job.target_version = Some("11.1.6".parse().unwrap());
+        job.options.postflight_failure = panos_queue::PostflightPolicy::Warn;
+        let engine = upgrade_job(&job).unwrap();
+        assert!(matches!(engine.kind, JobKind::HaPair { .. }));
+        assert_eq!(engine.job_id, job.job_id.to_string());
+        assert_eq!(engine.target_version.unwrap().to_string(), "11.1.6");
+        assert_eq!(
+            engine.options.postflight_failure,
+            Some(PostflightPolicy::Warn)
+        );
+        job.options.postflight_failure = panos_queue::PostflightPolicy::Fail;
+        assert_eq!(upgrade_job(&job).unwrap().options.postflight_failure, None);
+    }
+}

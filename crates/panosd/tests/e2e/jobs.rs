@@ -284,3 +284,48 @@ async fn a_cancel_naming_a_device_files_its_pending_job() {
     assert_eq!(serde_json::to_value(status.state).unwrap(), "paused");
     daemon.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_plans_and_changes_nothing() {
+    let lab = Lab::start(vec![firewall("0007A", "10.1.9")]).await;
+    let daemon = lab.start_daemon();
+    let mut job = panos_queue::Job::new(
+        panos_queue::JobId::new_random(),
+        JobKind::Standalone,
+        vec!["0007A".parse().unwrap()],
+    );
+    job.dry_run = true;
+    let id = job.job_id;
+    lab.dir().submit_job(&job).unwrap();
+    let result = lab.wait_finished(id, 30).await.result.expect("result");
+    assert_eq!(result.outcome, JobOutcome::Completed, "{result:#?}");
+    let device = &result.devices[0];
+    assert_eq!(device.outcome, DeviceOutcome::Planned);
+    assert!(
+        device.plan.as_ref().is_some_and(|p| p["hops"].is_array()),
+        "{device:#?}"
+    );
+    assert_eq!(lab.version_of("0007A"), "10.1.9");
+    let changing = lab.sim.requests().into_iter().filter(|r| {
+        matches!(
+            r.op,
+            Op::SoftwareDownload
+                | Op::SoftwareInstall
+                | Op::Restart
+                | Op::HaSuspend
+                | Op::HaFunctional
+        )
+    });
+    assert_eq!(
+        changing.count(),
+        0,
+        "a dry run sends nothing that changes a device"
+    );
+    let status = lab
+        .dir()
+        .read_device_status(&"0007A".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(status.dry_run);
+    daemon.stop().await;
+}
