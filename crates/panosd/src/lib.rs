@@ -50,5 +50,5 @@ pub mod secrets;
 pub mod store;
 
 pub use config::{Config, DaemonConfig};
-pub use daemon::{notify as sd_notify_states, reload, run, run_with_api};
+pub use daemon::{run, run_with_api};
 pub use error::{ConfigError, DaemonError, SecretError};

@@ -36,7 +36,7 @@ use crate::error::DaemonError;
 use crate::logging::Logs;
 use crate::store::Store;
 
-pub use lifecycle::{notify, reload};
+use lifecycle::notify;
 
 /// Runs the daemon until `shutdown` fires, then stops within `daemon.shutdown_grace_secs`.
 ///
