@@ -6,7 +6,32 @@ use panos_queue::{CommandKind, CommandStatus, DeviceOutcome, JobKind, JobOutcome
 use panos_sim::Op;
 use panosd::DaemonError;
 
-use crate::common::{Lab, firewall, wait_for};
+use crate::common::{Lab, files_under, firewall, wait_for};
+
+/// The resumed job compared against the pre-flight snapshot taken before the interruption
+/// (kept through the checkpoint file), not against nothing.
+fn assert_baseline_kept(lab: &Lab, result: &panos_queue::JobResult, serial: &str) {
+    let warnings = &result.devices[0].warnings;
+    assert!(
+        warnings
+            .iter()
+            .all(|w| !w.contains("no pre-upgrade snapshot")),
+        "{warnings:?}"
+    );
+    let compared = files_under(&lab.root().join("validation/post_flight"))
+        .into_iter()
+        .filter(|f| f.file_name().unwrap().to_string_lossy().starts_with(serial))
+        .filter_map(|f| {
+            let record: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(f).ok()?).ok()?;
+            record.get("report").filter(|r| !r.is_null()).cloned()
+        })
+        .count();
+    assert_eq!(
+        compared, 1,
+        "one post-flight record with its comparison report"
+    );
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_daemon_on_the_same_state_dir_refuses_to_start() {
@@ -66,6 +91,7 @@ async fn a_stop_mid_upgrade_then_a_restart_completes_the_job() {
     assert_eq!(result.outcome, JobOutcome::Completed, "{result:#?}");
     assert_eq!(result.devices[0].outcome, DeviceOutcome::Upgraded);
     assert_eq!(lab.version_of("0011A"), "10.2.10");
+    assert_baseline_kept(&lab, &result, "0011A");
     assert_eq!(
         lab.accepted("0011A", Op::SoftwareInstall).len(),
         1,
@@ -100,6 +126,7 @@ async fn a_crash_mid_install_then_a_restart_installs_once() {
     let result = job.result.expect("result");
     assert_eq!(result.outcome, JobOutcome::Completed, "{result:#?}");
     assert_eq!(lab.version_of("0012A"), "10.2.10");
+    assert_baseline_kept(&lab, &result, "0012A");
     let installs = lab.accepted("0012A", Op::SoftwareInstall);
     assert_eq!(installs.len(), 1, "no duplicate install: {installs:#?}");
     assert_eq!(lab.accepted("0012A", Op::Restart).len(), 1);
