@@ -105,13 +105,14 @@ async fn a_stop_mid_upgrade_then_a_restart_completes_the_job() {
     daemon.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crash_mid_install_then_a_restart_installs_once() {
-    let lab = Lab::start(vec![firewall("0012A", "10.1.9")]).await;
+/// Kills the daemon right after the first accepted `op` to the device, restarts it, and
+/// checks the job completes with every changing command sent once.
+async fn crash_after(serial: &str, op: Op) {
+    let lab = Lab::start(vec![firewall(serial, "10.1.9")]).await;
     let daemon = lab.start_daemon();
-    let id = lab.submit(JobKind::Standalone, &["0012A"]);
-    wait_for(30, "the install to be accepted", || {
-        (!lab.accepted("0012A", Op::SoftwareInstall).is_empty()).then_some(())
+    let id = lab.submit(JobKind::Standalone, &[serial]);
+    wait_for(30, "the crash point", || {
+        (!lab.accepted(serial, op).is_empty()).then_some(())
     })
     .await;
     daemon.crash().await;
@@ -125,12 +126,40 @@ async fn a_crash_mid_install_then_a_restart_installs_once() {
     let job = lab.wait_finished(id, 60).await;
     let result = job.result.expect("result");
     assert_eq!(result.outcome, JobOutcome::Completed, "{result:#?}");
-    assert_eq!(lab.version_of("0012A"), "10.2.10");
-    assert_baseline_kept(&lab, &result, "0012A");
-    let installs = lab.accepted("0012A", Op::SoftwareInstall);
+    assert_eq!(lab.version_of(serial), "10.2.10");
+    assert_baseline_kept(&lab, &result, serial);
+    let installs = lab.accepted(serial, Op::SoftwareInstall);
     assert_eq!(installs.len(), 1, "no duplicate install: {installs:#?}");
-    assert_eq!(lab.accepted("0012A", Op::Restart).len(), 1);
+    assert_eq!(lab.accepted(serial, Op::Restart).len(), 1, "restarted once");
+    let downloads: Vec<_> = lab
+        .accepted(serial, Op::SoftwareDownload)
+        .into_iter()
+        .filter_map(|r| r.version)
+        .collect();
+    let mut unique = downloads.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        downloads.len(),
+        unique.len(),
+        "no image downloaded twice: {downloads:?}"
+    );
     daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_install_then_a_restart_installs_once() {
+    crash_after("0012A", Op::SoftwareInstall).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_download_then_a_restart_completes() {
+    crash_after("0016A", Op::SoftwareDownload).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_reboot_then_a_restart_completes() {
+    crash_after("0017A", Op::Restart).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
