@@ -306,3 +306,30 @@ async fn a_username_and_encrypted_password_are_exchanged_for_a_key() {
             .any(|l| l.contains("API key generated"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ha_pair_job_survives_a_crash_between_its_members() {
+    let lab = Lab::start(crate::common::ha_pair("0018A", "0018B", "10.1.9")).await;
+    let daemon = lab.start_daemon();
+    let id = lab.submit(JobKind::HaPair, &["0018A", "0018B"]);
+    // 0018B is passive: it is upgraded first.
+    wait_for(30, "the first member's restart", || {
+        (!lab.accepted("0018B", Op::Restart).is_empty()).then_some(())
+    })
+    .await;
+    daemon.crash().await;
+    let daemon = lab.start_daemon();
+    let job = lab.wait_finished(id, 90).await;
+    let result = job.result.expect("result");
+    assert_eq!(result.outcome, JobOutcome::Completed, "{result:#?}");
+    for serial in ["0018A", "0018B"] {
+        assert_eq!(lab.version_of(serial), "10.2.10");
+        assert_eq!(
+            lab.accepted(serial, Op::SoftwareInstall).len(),
+            1,
+            "{serial}"
+        );
+        assert_eq!(lab.accepted(serial, Op::Restart).len(), 1, "{serial}");
+    }
+    daemon.stop().await;
+}
