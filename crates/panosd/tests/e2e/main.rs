@@ -7,3 +7,4 @@ mod common;
 mod fleet;
 mod jobs;
 mod lifecycle;
+mod process;
