@@ -35,25 +35,33 @@ async fn sigterm_mid_upgrade_then_a_new_process_completes_the_job() {
     })
     .await;
 
-    let mut second = spawn(&lab);
-    let refused = wait_exit(&mut second).await;
-    assert!(!refused.success());
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(
-        stderr.contains(&format!("locked by pid {}", first.id())),
-        "{stderr}"
-    );
-
     kill(Pid::from_raw(first.id() as i32), Signal::SIGTERM).unwrap();
     let status = wait_exit(&mut first).await;
     assert!(status.success(), "a clean stop: {status}");
     assert_eq!(lab.job_folder(id), Some(QueueFolder::Active));
 
-    let mut third = spawn(&lab);
+    let mut restarted = spawn(&lab);
+    wait_for(10, "the new process to hold the state directory", || {
+        lab.dir()
+            .read_daemon_status()
+            .ok()
+            .flatten()
+            .filter(|d| d.pid == restarted.id())
+    })
+    .await;
+    let mut another = spawn(&lab);
+    let refused = wait_exit(&mut another).await;
+    assert!(!refused.success());
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut another.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("locked by pid {}", restarted.id())),
+        "{stderr}"
+    );
+
     let job = lab.wait_finished(id, 60).await;
     assert_eq!(job.result.unwrap().outcome, JobOutcome::Completed);
     assert_eq!(lab.accepted("0020A", Op::SoftwareInstall).len(), 1);
-    kill(Pid::from_raw(third.id() as i32), Signal::SIGINT).unwrap();
-    assert!(wait_exit(&mut third).await.success());
+    kill(Pid::from_raw(restarted.id() as i32), Signal::SIGINT).unwrap();
+    assert!(wait_exit(&mut restarted).await.success());
 }
