@@ -17,7 +17,7 @@ fn a_small_demo_upgrades_the_fleet_and_shows_the_injected_failures() {
             "--ha-pairs",
             "2",
             "--time-scale",
-            "3000",
+            "1000",
         ])
         .timeout(std::time::Duration::from_secs(120))
         .output()
