@@ -24,10 +24,29 @@ use panos_queue::StateDir;
 
 use crate::cli::{Cli, Command};
 
+/// `panosctl job list | head` must end quietly when the reader goes away, not with a panic
+/// report (Rust ignores SIGPIPE, so `println!` panics on a closed pipe).
+fn quiet_broken_pipe() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        previous(info);
+    }));
+}
+
 fn main() -> ExitCode {
     if let Err(err) = color_eyre::install() {
         eprintln!("panosctl: {err}");
     }
+    quiet_broken_pipe();
     let cli = Cli::parse();
     let state = StateDir::resolve(cli.state_dir);
     let result = match cli.command {
