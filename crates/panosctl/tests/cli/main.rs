@@ -8,4 +8,5 @@ mod daemon;
 mod demo;
 mod devices;
 mod jobs;
+mod live;
 mod paths;
