@@ -6,8 +6,8 @@
 //!   `systemd-analyze verify`, and `systemd-analyze security` rates it "OK" or better. Without
 //!   `systemd-analyze` those two are skipped with a notice.
 //! - `tmpfiles.d` creates every directory of panos-queue's layout, with the protocol's modes;
-//!   where `systemd-sysusers` and `systemd-tmpfiles` exist and we are root, both are applied to
-//!   a temporary root and the result is checked.
+//!   where `systemd-sysusers` and `systemd-tmpfiles` exist and we are root, `install.sh` is run
+//!   into a temporary root (twice) and the result is checked.
 //! - `config/config.json` loads with panosd's own loader and lists every key panosd reads.
 //! - `config/upgrade_paths.json` loads with `panos_upgrade::UpgradePaths` and no path breaks a
 //!   rule that needs no catalog (no skipped feature release, hops ascending).
@@ -379,62 +379,59 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-/// Applies sysusers.d and tmpfiles.d to a temporary root and checks what they made.
+/// Runs `deploy/install.sh` into a temporary root (with stand-in binaries) and checks what it
+/// made: the user and group, the layout with its modes, the files, the configuration owned
+/// by the daemon's user; then runs it again and checks it kept an edited configuration.
 fn apply_sysusers_and_tmpfiles(root: &Path, notes: &mut Notes, problems: &mut Vec<String>) {
     if !(have("systemd-sysusers") && have("systemd-tmpfiles") && is_root()) {
         notes.lines.push(
-            "systemd-sysusers/systemd-tmpfiles not found or not root: skipped applying \
-             sysusers.d and tmpfiles.d to a temporary root"
+            "systemd-sysusers/systemd-tmpfiles not found or not root: skipped running \
+             deploy/install.sh into a temporary root"
                 .to_owned(),
         );
         return;
     }
-    let dir = match TempDir::new("root") {
-        Ok(dir) => dir,
-        Err(err) => {
+    let (dir, bins) = match (TempDir::new("root"), TempDir::new("bin")) {
+        (Ok(dir), Ok(bins)) => (dir, bins),
+        (Err(err), _) | (_, Err(err)) => {
             problems.push(format!("cannot make a temporary directory: {err}"));
             return;
         }
     };
     let fake = &dir.0;
-    for (from, to) in [
-        ("deploy/sysusers.d/panos-upgrade.conf", "usr/lib/sysusers.d"),
-        ("deploy/tmpfiles.d/panos-upgrade.conf", "usr/lib/tmpfiles.d"),
-    ] {
-        let to = fake.join(to);
-        if let Err(err) = fs::create_dir_all(&to)
-            .and_then(|()| fs::copy(root.join(from), to.join("panos-upgrade.conf")).map(|_| ()))
+    let stand_in = std::env::current_exe();
+    for name in ["panosd", "panosctl"] {
+        if let Err(err) = stand_in
+            .as_ref()
+            .map_err(|e| std::io::Error::new(e.kind(), e.to_string()))
+            .and_then(|exe| fs::copy(exe, bins.0.join(name)))
         {
-            problems.push(format!("cannot copy {from} into a temporary root: {err}"));
+            problems.push(format!("cannot make a stand-in {name}: {err}"));
             return;
         }
     }
-    if let Err(err) = fs::create_dir_all(fake.join("etc")) {
-        problems.push(format!("cannot make a temporary root: {err}"));
-        return;
-    }
-    for (tool, args) in [
-        ("systemd-sysusers", &["panos-upgrade.conf"][..]),
-        ("systemd-tmpfiles", &["--create", "panos-upgrade.conf"][..]),
-    ] {
-        match Command::new(tool)
-            .arg(format!("--root={}", fake.display()))
-            .args(args)
+    let install = || {
+        Command::new("sh")
+            .arg(root.join("deploy/install.sh"))
+            .arg("--bindir")
+            .arg(&bins.0)
+            .arg("--destdir")
+            .arg(fake)
             .output()
-        {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => {
-                problems.push(format!(
-                    "{tool} on deploy/: {}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-                return;
-            }
-            Err(err) => {
-                problems.push(format!("cannot run {tool}: {err}"));
-                return;
-            }
+    };
+    match install() {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            problems.push(format!(
+                "deploy/install.sh --destdir: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+            return;
+        }
+        Err(err) => {
+            problems.push(format!("cannot run deploy/install.sh: {err}"));
+            return;
         }
     }
     let id_of = |file: &str| {
@@ -474,9 +471,53 @@ fn apply_sysusers_and_tmpfiles(root: &Path, notes: &mut Notes, problems: &mut Ve
             "tmpfiles.d: {STATE_DIR}/logs is not a link to /var/log/panos-upgrade ({other:?})"
         )),
     }
+    for file in [
+        "usr/bin/panosd",
+        "usr/bin/panosctl",
+        "etc/systemd/system/panosd.service",
+        "etc/panos-upgrade/upgrade_paths.json",
+        "usr/share/doc/panos-upgrade/protocol.md",
+    ] {
+        if !fake.join(file).is_file() {
+            problems.push(format!("deploy/install.sh did not install /{file}"));
+        }
+    }
+    let config = fake
+        .join(STATE_DIR.trim_start_matches('/'))
+        .join("config/config.json");
+    match fs::metadata(&config) {
+        Ok(meta)
+            if meta.permissions().mode() & 0o777 == 0o640
+                && meta.uid() == uid
+                && meta.gid() == gid => {}
+        Ok(meta) => problems.push(format!(
+            "deploy/install.sh made config.json with mode {:o}, uid {}, gid {} (want 640, \
+             the daemon's user and group)",
+            meta.permissions().mode() & 0o777,
+            meta.uid(),
+            meta.gid()
+        )),
+        Err(err) => problems.push(format!("deploy/install.sh made no config.json: {err}")),
+    }
+    // Run again over an edited configuration: it must stay as the administrator left it.
+    let edited = "{\"workers\": {\"max\": 7}}\n";
+    if fs::write(&config, edited).is_ok() {
+        match install() {
+            Ok(out) if out.status.success() => {
+                if fs::read_to_string(&config).ok().as_deref() != Some(edited) {
+                    problems.push("deploy/install.sh run again replaced config.json".to_owned());
+                }
+            }
+            Ok(out) => problems.push(format!(
+                "deploy/install.sh run a second time failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )),
+            Err(err) => problems.push(format!("cannot run deploy/install.sh again: {err}")),
+        }
+    }
     notes.lines.push(
-        "sysusers.d and tmpfiles.d applied to a temporary root: user, layout and modes as the \
-         protocol says"
+        "deploy/install.sh run twice into a temporary root: user, layout and modes as the \
+         protocol says, configuration installed once and then kept"
             .to_owned(),
     );
 }
