@@ -3,24 +3,23 @@
 //! daemon running, by filing a still-pending job in `cancelled/` directly). `job watch` is in
 //! [`crate::watch`].
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use panos_queue::{
     CommandKind, CommandStatus, Job, JobId, JobKind, JobOutcome, JobResult, PostflightPolicy,
     QueueFolder, StateDir,
 };
 use serde::Serialize;
 
-use crate::cli::{JobCommand, JobState, Postflight, SubmitArgs};
+use crate::cli::{JobCommand, Postflight, SubmitArgs};
 use crate::commands;
 use crate::daemon::running_pid;
 use crate::error::{CtlError, Result, parse_version};
-use crate::output::{or_dash, print_json, render, state_cell, table};
+use crate::output::print_json;
 use crate::select::{self, Filter, Inventory, Planned};
-use crate::{job_view, watch};
+use crate::{job_list, job_view, watch};
 
 /// Runs a `job` subcommand.
 pub fn run(state: &StateDir, command: JobCommand) -> Result<()> {
@@ -29,7 +28,7 @@ pub fn run(state: &StateDir, command: JobCommand) -> Result<()> {
         JobCommand::List {
             state: only,
             output,
-        } => list(state, &only, output.json),
+        } => job_list::list(state, &only, output.json),
         JobCommand::Status { job_id, output } => job_view::status(state, &job_id, output.json),
         JobCommand::Cancel { job_id, timeout } => cancel(state, &job_id, timeout),
         JobCommand::Watch { job_id } => watch::watch(state, job_id.as_deref()),
@@ -209,152 +208,6 @@ fn submit(state: &StateDir, args: &SubmitArgs) -> Result<()> {
         "{} job(s) submitted for {devices} device(s){dry}; follow with `panosctl job watch`",
         submitted.len()
     );
-    Ok(())
-}
-
-/// One row of `job list`.
-#[derive(Debug, Serialize)]
-pub struct Listed {
-    /// The folder (`pending`, …) or `rejected`.
-    pub state: String,
-    /// The job file's name.
-    pub file: String,
-    /// The job, when the file decodes.
-    pub job: Option<Job>,
-    /// Why the file was refused.
-    pub error: Option<String>,
-}
-
-/// The folder's state word.
-pub fn folder_word(folder: QueueFolder) -> &'static str {
-    folder.name()
-}
-
-fn folder_of(state: JobState) -> QueueFolder {
-    match state {
-        JobState::Pending => QueueFolder::Pending,
-        JobState::Active => QueueFolder::Active,
-        JobState::Completed => QueueFolder::Completed,
-        JobState::Failed => QueueFolder::Failed,
-        JobState::Cancelled => QueueFolder::Cancelled,
-    }
-}
-
-/// Every job of the chosen folders (all when `only` is empty), newest first.
-pub fn collect(state: &StateDir, only: &[JobState]) -> Result<Vec<Listed>> {
-    let folders: Vec<QueueFolder> = if only.is_empty() {
-        QueueFolder::ALL.to_vec()
-    } else {
-        only.iter().map(|s| folder_of(*s)).collect()
-    };
-    let mut rows = Vec::new();
-    for folder in folders {
-        for (path, job) in state.read_jobs(folder)? {
-            let file = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let row = match job {
-                Ok(job) => Listed {
-                    state: folder_word(folder).to_owned(),
-                    file,
-                    job: Some(job),
-                    error: None,
-                },
-                Err(reason) => Listed {
-                    state: "rejected".to_owned(),
-                    file,
-                    job: None,
-                    error: Some(reason),
-                },
-            };
-            rows.push(row);
-        }
-    }
-    let key = |r: &Listed| -> (Option<DateTime<Utc>>, String) {
-        (r.job.as_ref().and_then(|j| j.submitted_at), r.file.clone())
-    };
-    rows.sort_by_key(|r| std::cmp::Reverse(key(r)));
-    Ok(rows)
-}
-
-/// An error line without its trailing `. Manual action: …` (shown on its own elsewhere).
-pub fn without_manual_action(error: &str) -> &str {
-    error.split(". Manual action:").next().unwrap_or(error)
-}
-
-/// The one-line result of a finished job.
-pub fn result_line(result: Option<&JobResult>) -> String {
-    let Some(result) = result else {
-        return "-".to_owned();
-    };
-    if let Some(error) = &result.error {
-        return without_manual_action(error).to_owned();
-    }
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for d in &result.devices {
-        *counts.entry(crate::output::word(&d.outcome)).or_default() += 1;
-    }
-    counts
-        .iter()
-        .map(|(w, n)| format!("{n} {w}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn list(state: &StateDir, only: &[JobState], json: bool) -> Result<()> {
-    let rows = collect(state, only)?;
-    if json {
-        print_json(&rows);
-        return Ok(());
-    }
-    if rows.is_empty() {
-        println!("no jobs");
-        return Ok(());
-    }
-    let mut t = table(&[
-        "JOB",
-        "STATE",
-        "KIND",
-        "DEVICES",
-        "TARGET",
-        "DRY RUN",
-        "SUBMITTED",
-        "RESULT",
-    ]);
-    for row in &rows {
-        match &row.job {
-            Some(job) => t.add_row(vec![
-                comfy_table::Cell::new(job.job_id),
-                state_cell(&row.state),
-                comfy_table::Cell::new(crate::output::word(&job.kind)),
-                comfy_table::Cell::new(
-                    job.devices
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                ),
-                comfy_table::Cell::new(or_dash(job.target_version.as_ref())),
-                comfy_table::Cell::new(if job.dry_run { "yes" } else { "no" }),
-                comfy_table::Cell::new(or_dash(
-                    job.submitted_at.map(|t| t.format("%Y-%m-%d %H:%M:%S")),
-                )),
-                comfy_table::Cell::new(result_line(job.result.as_ref())),
-            ]),
-            None => t.add_row(vec![
-                comfy_table::Cell::new(&row.file),
-                state_cell(&row.state),
-                comfy_table::Cell::new("-"),
-                comfy_table::Cell::new("-"),
-                comfy_table::Cell::new("-"),
-                comfy_table::Cell::new("-"),
-                comfy_table::Cell::new("-"),
-                comfy_table::Cell::new(or_dash(row.error.as_ref())),
-            ]),
-        };
-    }
-    print!("{}", render(&t));
     Ok(())
 }
 

@@ -7,7 +7,8 @@ use panos_queue::{DeviceStatus, Job, QueueFolder, StateDir};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::job::{find, result_line};
+use crate::job::find;
+use crate::job_list::result_line;
 use crate::output::{or_dash, path_text, print_json, render, state_cell, table, word};
 
 #[derive(Serialize)]
@@ -97,7 +98,7 @@ fn text_of(view: &View) -> String {
             let detail = d
                 .error
                 .as_deref()
-                .map(|e| crate::job::without_manual_action(e).to_owned())
+                .map(|e| crate::job_list::without_manual_action(e).to_owned())
                 .or_else(|| d.message.clone())
                 .or_else(|| (!d.warnings.is_empty()).then(|| d.warnings.join("; ")))
                 .unwrap_or_else(|| "-".to_owned());

@@ -11,6 +11,7 @@ mod demo;
 mod device;
 mod error;
 mod job;
+mod job_list;
 mod job_view;
 mod output;
 mod paths;

@@ -83,7 +83,7 @@ pub fn watch(state: &StateDir, id: Option<&str>) -> Result<()> {
             "{}  {}  {}",
             job.job_id,
             outcome.as_deref().unwrap_or("-"),
-            crate::job::result_line(job.result.as_ref())
+            crate::job_list::result_line(job.result.as_ref())
         );
     }
     match ended.not_completed() {

@@ -106,7 +106,7 @@ impl<'a> Summary<'a> {
                     or_dash(d.step.as_ref())
                 );
                 let error = d.error.as_deref().unwrap_or("-");
-                let error = crate::job::without_manual_action(error);
+                let error = crate::job_list::without_manual_action(error);
                 let _ = writeln!(out, "      error:         {error}");
                 let _ = writeln!(
                     out,
