@@ -108,7 +108,7 @@ impl<A: PanosApi + 'static> CommandLoop<A> {
 }
 
 async fn carry_out<A: PanosApi>(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     api: &A,
     incoming: &IncomingCommand,
 ) -> CommandResult {

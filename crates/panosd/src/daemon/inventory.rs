@@ -1,8 +1,8 @@
 //! The inventory: the firewalls Panorama manages (`show devices all`) written as
 //! `status/devices/<serial>.json`, so `panosctl device list` and the web app see the fleet
 //! without asking Panorama. Read at start, periodically, and on a `refresh_inventory`
-//! command. A device held by a running job is left to its job; a device whose last job
-//! failed keeps its `failed` state (someone must look) with refreshed facts.
+//! command. A device held by a running job is left to its job; a device whose last job ended
+//! keeps that job's outcome (`done`, `failed`, …) with refreshed facts until its next job.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +22,7 @@ use super::shared::Shared;
 /// # Errors
 /// Panorama's error, as text.
 pub async fn refresh<A: PanosApi>(
-    shared: &Shared,
+    shared: &Arc<Shared>,
     api: &A,
     only: Option<&str>,
 ) -> Result<usize, String> {
@@ -30,17 +30,22 @@ pub async fn refresh<A: PanosApi>(
         .managed_devices(false)
         .await
         .map_err(|e| format!("cannot read the managed devices from Panorama: {e}"))?;
-    let busy = shared.busy_devices();
     let devices: Vec<ManagedDevice> = devices
         .into_iter()
         .filter(|d| only.is_none_or(|s| d.serial.to_string() == s))
-        .filter(|d| !busy.contains(&d.serial.to_string()))
         .collect();
+    let held = Arc::clone(shared);
     let written = shared
         .store
         .io(move |dir| {
+            // Under the lock, a device not held by a job has had its job's last write.
+            let _files = held.status_files.lock().unwrap_or_else(|p| p.into_inner());
+            let busy = held.busy_devices();
             let mut n = 0;
-            for device in &devices {
+            for device in devices
+                .iter()
+                .filter(|d| !busy.contains(&d.serial.to_string()))
+            {
                 let Some(serial) = queue_serial(&device.serial) else {
                     continue;
                 };
@@ -61,14 +66,14 @@ pub async fn refresh<A: PanosApi>(
                 let mut status = existing.unwrap_or_else(|| {
                     DeviceStatus::new(serial.clone(), DeviceState::Idle, Utc::now())
                 });
-                if status.state != DeviceState::Failed {
+                // The outcome of the device's last job (done, failed, …) stays until its next
+                // job; the inventory only refreshes the facts.
+                if matches!(status.state, DeviceState::Idle | DeviceState::Unknown) {
                     status.state = if device.connected {
                         DeviceState::Idle
                     } else {
                         DeviceState::Unknown
                     };
-                    status.step = None;
-                    status.progress = 0;
                 }
                 status.hostname = device.hostname.clone().or(status.hostname.take());
                 status.model = device.model.clone().or(status.model.take());

@@ -119,6 +119,9 @@ pub struct Shared {
     pub status_changed: Notify,
     /// Something changed that may let the scheduler claim a job.
     pub wake_scheduler: Notify,
+    /// Held while a device status file is written (jobs) or read, changed and written
+    /// (inventory), so the inventory never overwrites a job's newer write.
+    pub status_files: Mutex<()>,
 }
 
 impl Shared {
@@ -133,6 +136,7 @@ impl Shared {
             inner: Mutex::new(Inner::default()),
             status_changed: Notify::new(),
             wake_scheduler: Notify::new(),
+            status_files: Mutex::new(()),
         }
     }
 

@@ -120,10 +120,17 @@ impl JobSink {
 
     async fn write_device(&self, status: DeviceStatus) {
         let serial = status.serial.clone();
+        let shared = Arc::clone(&self.shared);
         if let Err(err) = self
             .shared
             .store
-            .io(move |dir| dir.write_device_status(&status))
+            .io(move |dir| {
+                let _files = shared
+                    .status_files
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                dir.write_device_status(&status)
+            })
             .await
         {
             tracing::error!(%serial, %err, "cannot write the device status file");
