@@ -151,6 +151,55 @@ struct Submitted {
     devices: Vec<String>,
 }
 
+/// Leaves out devices that a pending or active job already holds: one job per device at a
+/// time. For a single device or pair that is an error; for many, a note.
+fn without_queued(
+    state: &StateDir,
+    planned: Vec<Planned>,
+    many: bool,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Planned>> {
+    let mut held = std::collections::BTreeMap::new();
+    for folder in [QueueFolder::Pending, QueueFolder::Active] {
+        for (_, job) in state.read_jobs(folder)? {
+            if let Ok(job) = job {
+                for serial in &job.devices {
+                    held.insert(serial.clone(), (job.job_id, folder.name()));
+                }
+            }
+        }
+    }
+    let mut kept = Vec::new();
+    let mut left_out = 0;
+    for p in planned {
+        let holder = p
+            .serials()
+            .iter()
+            .find_map(|s| held.get(s).map(|h| (s.clone(), *h)));
+        match holder {
+            None => kept.push(p),
+            Some((serial, (id, folder))) if !many => {
+                return Err(CtlError::Failed(format!(
+                    "{serial} is already in job {id} ({folder}): cancel it (`panosctl job \
+                     cancel {id}`) or wait for it to end"
+                )));
+            }
+            Some(_) => left_out += p.serials().len(),
+        }
+    }
+    if left_out > 0 {
+        notes.push(format!(
+            "{left_out} device(s) left out: already in a pending or active job"
+        ));
+    }
+    if kept.is_empty() {
+        return Err(CtlError::NotFound(
+            "every device chosen is already in a pending or active job".to_owned(),
+        ));
+    }
+    Ok(kept)
+}
+
 /// Writes the jobs and returns them.
 pub fn write_jobs(state: &StateDir, planned: &[Planned], args: &SubmitArgs) -> Result<Vec<Job>> {
     let jobs = planned
@@ -167,7 +216,13 @@ fn submit(state: &StateDir, args: &SubmitArgs) -> Result<()> {
     if let Some(target) = &args.target_version {
         parse_version(target)?;
     }
-    let (planned, notes) = plan(state, args)?;
+    let (planned, mut notes) = plan(state, args)?;
+    let planned = without_queued(
+        state,
+        planned,
+        args.all || args.from_file.is_some(),
+        &mut notes,
+    )?;
     check_target(state, &planned, args)?;
     if !state.queue_dir(QueueFolder::Pending).is_dir() {
         state.create()?;

@@ -316,3 +316,25 @@ fn watch_prints_each_device_state_change_until_the_job_ends() {
     assert!(last.ends_with("completed  1 planned"), "{last}");
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_device_already_in_a_job_is_not_submitted_twice() {
+    let lab = Lab::with_inventory();
+    lab.job_in(QueueFolder::Pending, &pending_job());
+    lab.cmd()
+        .args(["job", "submit", "--device", "0002A"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "0002A is already in job 7f3b0a5c-6d8e-4c9f-9a2b-1e0f9a8b7c6d (pending)",
+        ));
+    lab.cmd()
+        .args(["job", "submit", "--all"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 device(s) left out"))
+        .stdout(predicate::str::contains(
+            "3 job(s) submitted for 4 device(s)",
+        ));
+    assert_eq!(lab.jobs(QueueFolder::Pending).len(), 4);
+}
