@@ -1,6 +1,7 @@
-//! Many devices at once: 50 workers over a generated fleet of 230, every job completes, and the
-//! simulator never sees more requests than the configured rate (its own limiter, set a little
-//! above the daemon's, answers 429 to any excess, and none is seen).
+//! Many devices at once: 50 workers over a generated fleet (230 devices, or 30 in the default
+//! run); every job completes, and the simulator never sees more requests than the configured
+//! rate (its own limiter, set a little above the daemon's, answers 429 to any excess, and none
+//! is seen; and no one-second window of its request log holds more than rate + burst).
 
 use panos_queue::{DeviceOutcome, JobKind, JobOutcome};
 use panos_sim::{FleetShape, OverLimit, RateLimit, ResponseKind, generate_fleet};
@@ -76,7 +77,7 @@ async fn fleet_run(devices: usize) {
         }
         busiest = busiest.max(end - start + 1);
     }
-    assert!(times.len() > 230 * 10, "the requests were recorded");
+    assert!(times.len() > devices * 10, "the requests were recorded");
     assert!(
         busiest <= rate as usize + 20 + 5,
         "{busiest} requests in one second"
@@ -99,8 +100,15 @@ async fn fleet_run(devices: usize) {
     daemon.stop().await;
 }
 
-/// About 25 s on two cores: 230 upgrades of about 60 API calls each at 400 calls a second.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thirty_devices_under_fifty_workers() {
+    fleet_run(30).await;
+}
+
+/// 25 s on an idle two-core machine, nearer a minute on a loaded one: run it with
+/// `cargo test -p panosd --test e2e -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "25-60 s: 230 devices at the configured API rate; run with --ignored"]
 async fn two_hundred_thirty_devices_under_fifty_workers() {
     fleet_run(230).await;
 }
