@@ -4,7 +4,7 @@
 //!
 //! Every setting has a default except `panorama.url`. Unknown keys are refused: a typo must
 //! not silently leave a setting at its default. Dot-notation access for the CLI is in
-//! [`keys`]. Secrets are not resolved here (see [`crate::secrets`]); this module only checks
+//! [`get`] / [`set`]. Secrets are not resolved here (see [`crate::secrets`]); this module only checks
 //! that no secret is stored in plain text.
 
 mod keys;
