@@ -244,7 +244,14 @@ pub enum PathCommand {
         output: Output,
     },
     /// Check every path against PAN-OS rules; exits 1 when one has a problem.
-    Validate(Output),
+    Validate {
+        /// A device's software catalog, saved from `request system software check` (the XML
+        /// response): also checks that every hop and base image is in it.
+        #[arg(long, value_name = "FILE")]
+        catalog: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        output: Output,
+    },
 }
 
 /// `panosctl demo` options.

@@ -4,7 +4,8 @@
 //! No software catalog is on disk (the daemon reads it from each device during a job), so the
 //! checks are the PAN-OS rules that need none: hops ascending, no feature release skipped. The
 //! catalog-dependent ones (image listed, base image known) run per device in every job and
-//! dry run. `validate` also names the inventory's versions that no path covers.
+//! dry run, and in `validate --catalog FILE` against a saved catalog response. `validate`
+//! also names the inventory's versions that no path covers.
 
 use std::collections::BTreeMap;
 
@@ -24,7 +25,10 @@ use crate::output::{path_text, print_json, render, state_cell, table};
 pub fn run(state: &StateDir, command: PathCommand) -> Result<()> {
     match command {
         PathCommand::Show { from, output } => show(state, from.as_deref(), output.json),
-        PathCommand::Validate(output) => validate(state, output.json),
+        PathCommand::Validate { catalog, output } => {
+            let catalog = catalog.as_deref().map(read_catalog).transpose()?;
+            validate(state, catalog.as_ref(), output.json)
+        }
     }
 }
 
@@ -41,17 +45,40 @@ fn load(state: &StateDir) -> Result<(UpgradePaths, std::path::PathBuf)> {
     Ok((panosd::config::load_upgrade_paths(&file)?, file))
 }
 
-/// The problems of one path under the rules that need no catalog.
-fn problems(path: &UpgradePath) -> Vec<String> {
-    match plan_path(path, &SoftwareCatalog { images: Vec::new() }) {
+/// A saved `request system software check` (or `show system software info`) response.
+fn read_catalog(file: &std::path::Path) -> Result<SoftwareCatalog> {
+    let xml = std::fs::read_to_string(file)
+        .map_err(|e| CtlError::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let catalog = panos_client::parse::parse_software_catalog(&xml).map_err(|e| {
+        CtlError::Usage(format!(
+            "{} is not a software catalog response: {e}",
+            file.display()
+        ))
+    })?;
+    if catalog.images.is_empty() {
+        return Err(CtlError::Usage(format!(
+            "{} lists no software versions: save the response of `request system software \
+             check` from a device",
+            file.display()
+        )));
+    }
+    Ok(catalog)
+}
+
+/// The problems of one path: against `catalog` when given, else under the rules that need
+/// no catalog.
+fn problems(path: &UpgradePath, catalog: Option<&SoftwareCatalog>) -> Vec<String> {
+    let empty = SoftwareCatalog { images: Vec::new() };
+    match plan_path(path, catalog.unwrap_or(&empty)) {
         Ok(_) => Vec::new(),
         Err(problems) => problems
             .into_iter()
             .filter(|p| {
-                !matches!(
-                    p.kind,
-                    PathProblemKind::NotInCatalog | PathProblemKind::BaseImageUnknown { .. }
-                )
+                catalog.is_some()
+                    || !matches!(
+                        p.kind,
+                        PathProblemKind::NotInCatalog | PathProblemKind::BaseImageUnknown { .. }
+                    )
             })
             .map(|p| p.message)
             .collect(),
@@ -67,7 +94,11 @@ struct Row {
     problems: Vec<String>,
 }
 
-fn rows(state: &StateDir, paths: &UpgradePaths) -> Result<Vec<Row>> {
+fn rows(
+    state: &StateDir,
+    paths: &UpgradePaths,
+    catalog: Option<&SoftwareCatalog>,
+) -> Result<Vec<Row>> {
     let mut on_version: BTreeMap<String, usize> = BTreeMap::new();
     for d in inventory(state)?.values() {
         if let Some(v) = &d.current_version {
@@ -81,7 +112,7 @@ fn rows(state: &StateDir, paths: &UpgradePaths) -> Result<Vec<Row>> {
             hops: p.hops.iter().map(ToString::to_string).collect(),
             target: p.target().to_string(),
             devices: on_version.get(&p.from.to_string()).copied().unwrap_or(0),
-            problems: problems(&p),
+            problems: problems(&p, catalog),
         })
         .collect())
 }
@@ -112,7 +143,7 @@ fn print_rows(rows: &[Row]) {
 fn show(state: &StateDir, version: Option<&str>, json: bool) -> Result<()> {
     let wanted = version.map(parse_version).transpose()?;
     let (paths, file) = load(state)?;
-    let mut rows = rows(state, &paths)?;
+    let mut rows = rows(state, &paths, None)?;
     if let Some(v) = &wanted {
         let parsed: SoftwareVersion = v
             .as_str()
@@ -147,9 +178,9 @@ struct Validation {
     uncovered: BTreeMap<String, usize>,
 }
 
-fn validate(state: &StateDir, json: bool) -> Result<()> {
+fn validate(state: &StateDir, catalog: Option<&SoftwareCatalog>, json: bool) -> Result<()> {
     let (paths, file) = load(state)?;
-    let rows = rows(state, &paths)?;
+    let rows = rows(state, &paths, catalog)?;
     let mut uncovered: BTreeMap<String, usize> = BTreeMap::new();
     for d in inventory(state)?.values() {
         let Some(v) = &d.current_version else {
@@ -193,10 +224,12 @@ fn validate(state: &StateDir, json: bool) -> Result<()> {
                 format!("{bad} with problems")
             }
         );
-        println!(
-            "(image and base-image availability are checked against each device's catalog \
-             when a job or dry run plans it)"
-        );
+        if catalog.is_none() {
+            println!(
+                "(image and base-image availability are checked against each device's catalog \
+                 when a job or dry run plans it, or here with --catalog FILE)"
+            );
+        }
     }
     if bad == 0 {
         Ok(())

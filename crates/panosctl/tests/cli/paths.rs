@@ -64,3 +64,54 @@ fn a_missing_or_malformed_paths_file_is_reported() {
         .code(2)
         .stderr(predicate::str::contains("not newer than"));
 }
+
+/// A catalog response in the shape of `request system software check`.
+fn catalog_xml(versions: &[&str]) -> String {
+    let entries: String = versions
+        .iter()
+        .map(|v| {
+            format!(
+                "<entry><version>{v}</version><filename>PanOS_vm-{v}</filename>\
+                 <size>500</size><size-kb>512000</size-kb>\
+                 <released-on>2024/01/01 00:00:00</released-on><downloaded>no</downloaded>\
+                 <current>no</current><latest>no</latest><uploaded>no</uploaded></entry>"
+            )
+        })
+        .collect();
+    format!(
+        "<response status=\"success\"><result><sw-updates last-updated-at=\"2024/01/01 00:00:00\">\
+         <msg/><versions>{entries}</versions></sw-updates></result></response>"
+    )
+}
+
+#[test]
+fn validate_against_a_saved_catalog_also_checks_images_and_base_images() {
+    let lab = Lab::with_inventory();
+    lab.paths(r#"{"10.2.13-h1": ["11.0.6"]}"#);
+    let full = lab.tmp.path().join("full.xml");
+    std::fs::write(&full, catalog_xml(&["11.0.0", "11.0.6", "10.2.13-h1"])).unwrap();
+    lab.cmd()
+        .args(["path", "validate", "--catalog"])
+        .arg(&full)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("no problems"));
+    let thin = lab.tmp.path().join("thin.xml");
+    std::fs::write(&thin, catalog_xml(&["10.2.13-h1"])).unwrap();
+    lab.cmd()
+        .args(["path", "validate", "--catalog"])
+        .arg(&thin)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "11.0.6 is not in the device's software catalog",
+        ))
+        .stdout(predicate::str::contains("no base image for 11.0"));
+    let junk = lab.tmp.path().join("junk.xml");
+    std::fs::write(&junk, "<response status=\"success\"><result/></response>").unwrap();
+    lab.cmd()
+        .args(["path", "validate", "--catalog"])
+        .arg(&junk)
+        .assert()
+        .code(2);
+}
