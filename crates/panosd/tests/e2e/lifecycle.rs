@@ -189,6 +189,13 @@ async fn inventory_and_device_commands_write_their_files() {
 
     let validate = lab.command(CommandKind::Validate, None, Some("0013A"));
     let metrics = lab.command(CommandKind::CollectMetrics, None, Some("0013B"));
+    let refresh = lab.command(CommandKind::RefreshInventory, None, None);
+    let answer = wait_for(20, "the refresh's result", || {
+        lab.dir().command_result(&refresh).ok().flatten()
+    })
+    .await;
+    assert_eq!(answer.status, CommandStatus::Accepted, "{answer:?}");
+    assert_eq!(answer.payload.unwrap()["devices"], 2);
     let pause = lab.command(CommandKind::Pause, None, None);
     for name in [&validate, &metrics, &pause] {
         let answer = wait_for(20, "a command's result", || {
