@@ -55,15 +55,24 @@ pub fn ha_pair(a: &str, b: &str, version: &str) -> Vec<DeviceSpec> {
 
 impl Lab {
     pub async fn start(devices: Vec<DeviceSpec>) -> Lab {
+        Self::start_with(devices, panos_sim::Timings::default()).await
+    }
+
+    /// A lab whose simulated durations are `timings`.
+    pub async fn start_with(devices: Vec<DeviceSpec>, timings: panos_sim::Timings) -> Lab {
         let fleet = FleetSpec {
             panorama: Default::default(),
             catalog: None,
             timings: None,
             devices,
         };
-        let sim = panos_sim::start(SimConfig::new(fleet).with_time_scale(SCALE))
-            .await
-            .expect("simulator starts");
+        let sim = panos_sim::start(
+            SimConfig::new(fleet)
+                .with_time_scale(SCALE)
+                .with_timings(timings),
+        )
+        .await
+        .expect("simulator starts");
         let config = ClientConfig::builder(
             sim.url().to_owned(),
             Credentials::ApiKey(SecretString::from(sim.api_key())),

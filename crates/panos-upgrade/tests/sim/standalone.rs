@@ -188,7 +188,13 @@ async fn dry_run_reads_for_real_and_changes_nothing() {
 #[tokio::test]
 async fn preflight_waits_for_jobs_already_running_on_the_device() {
     use panos_client::PanosApi;
-    let lab = Lab::start(vec![firewall("0007A", "10.2.9")]).await;
+    // Downloads last 0.3 s of real time (inside the 0.45 s idle wait), so the other one is
+    // still running at preflight even on a loaded machine.
+    let timings = panos_sim::Timings {
+        download_secs: 600.0,
+        ..panos_sim::Timings::default()
+    };
+    let lab = Lab::start_with(vec![firewall("0007A", "10.2.9")], timings).await;
     // Somebody else's download is running when the job starts.
     let other = lab
         .client
