@@ -5,7 +5,7 @@
 //!   [`readiness::ReadinessReport`] of [`Finding`]s (block / warn / info, stable codes).
 //! - [`Snapshot::builder`] turns the client's model types into a normalised [`Snapshot`]
 //!   (sessions, routes, ARP, free disk, versions, HA), recording missing parts and why.
-//! - [`compare`] judges a post-flight snapshot against the pre-flight one with
+//! - [`compare()`] judges a post-flight snapshot against the pre-flight one with
 //!   [`Thresholds`] and returns a [`ComparisonReport`] (verdict, per-metric contributions,
 //!   exactly what differs; text and JSON).
 //!
