@@ -10,13 +10,21 @@
 //! - HA suspend/functional: reconciled with the member's HA state.
 
 use panos_client::model::{HaState, HaStatus, SystemInfo};
-use panos_client::{ClientError, PanosApi, SoftwareVersion};
+use panos_client::{ClientError, JobId, PanosApi, SoftwareVersion};
 use tokio::time::Instant;
 
 use crate::error::UpgradeFailure;
 use crate::event::{Action, DownloadJob, Intent, ProgressSink, Step};
 use crate::run::{Run, Stop, job_details, job_ok};
 use crate::timing::{WaitStop, sleep_or_cancel};
+
+/// What one send of a job-starting command came to.
+enum Sent {
+    /// Accepted: the device started this job.
+    Accepted(JobId),
+    /// Not started (refused for now, or no answer): the caller's loop looks again.
+    TryAgain,
+}
 
 /// Messages that mean "busy, try later" rather than a failure.
 fn is_busy(text: &str) -> bool {
@@ -93,7 +101,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 let details = job_details(&status);
                 if is_busy(&details) && busy_left > 0 {
                     busy_left -= 1;
-                    self.pause_busy(i, step).await?;
+                    self.pause_busy(i).await?;
                     continue;
                 }
                 return Err(UpgradeFailure::new(
@@ -109,23 +117,12 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             }
 
             // An intent without a job id: a crash (or a lost answer) after sending.
-            let intent = self.cp.devices[i].intent.clone();
-            if let Some(intent) = intent
-                .filter(|t| t.action == Action::Download && t.version.as_ref() == Some(version))
+            if let Some(job) = self
+                .job_from_intent(i, step, Action::Download, version)
+                .await?
             {
-                let ours = self
-                    .jobs_since(i, step, intent.jobs_high_water, "downld")
-                    .await?;
-                if let Some(job) = ours.iter().filter_map(|j| j.id).max() {
-                    tracing::info!(%serial, %job, %version, "adopting the download job found on the device");
-                    self.dev(i).downloads.push(DownloadJob {
-                        version: version.clone(),
-                        job,
-                    });
-                    self.dev(i).intent = None;
-                    self.save().await;
-                    continue;
-                }
+                self.record_job(i, Action::Download, version, job).await;
+                continue;
             }
 
             if sends_left == 0 {
@@ -141,49 +138,18 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 )
                 .into());
             }
-            let high_water = self.jobs_high_water(i, step).await?;
-            self.dev(i).intent = Some(Intent {
-                action: Action::Download,
-                version: Some(version.clone()),
-                jobs_high_water: Some(high_water),
-            });
-            self.save().await;
-            match self.api.software_download(&serial, version).await {
-                Ok(job) => {
-                    self.audit(i, Action::Download, Some(version), Some(job), "accepted")
-                        .await;
-                    self.dev(i).downloads.push(DownloadJob {
-                        version: version.clone(),
-                        job,
-                    });
-                    self.dev(i).intent = None;
-                    self.save().await;
-                }
-                Err(error) if refused_for_now(&error) && busy_left > 0 => {
-                    self.audit(i, Action::Download, Some(version), None, error.to_string())
-                        .await;
-                    busy_left -= 1;
-                    self.dev(i).intent = None;
-                    self.save().await;
-                    self.pause_busy(i, step).await?;
-                }
-                Err(error) if error.may_have_been_applied() => {
-                    // Keep the intent: the next turn matches it against the device's jobs.
-                    sends_left -= 1;
-                    self.audit(i, Action::Download, Some(version), None, error.to_string())
-                        .await;
-                    self.pause_busy(i, step).await?;
-                }
-                Err(error) => {
-                    self.audit(i, Action::Download, Some(version), None, error.to_string())
-                        .await;
-                    return Err(self.client_failure(
-                        i,
-                        step,
-                        &format!("start the download of {version}"),
-                        &error,
-                    ));
-                }
+            if let Sent::Accepted(job) = self
+                .start_job(
+                    i,
+                    step,
+                    Action::Download,
+                    version,
+                    &mut busy_left,
+                    &mut sends_left,
+                )
+                .await?
+            {
+                self.record_job(i, Action::Download, version, job).await;
             }
         }
     }
@@ -215,7 +181,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 let details = job_details(&status);
                 if is_busy(&details) && busy_left > 0 {
                     busy_left -= 1;
-                    self.pause_busy(i, step).await?;
+                    self.pause_busy(i).await?;
                     continue;
                 }
                 return Err(UpgradeFailure::new(
@@ -230,18 +196,12 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 .into());
             }
 
-            let intent = self.cp.devices[i].intent.clone();
-            if let Some(intent) = intent.filter(|t| t.action == Action::Install) {
-                let ours = self
-                    .jobs_since(i, step, intent.jobs_high_water, "install")
-                    .await?;
-                if let Some(job) = ours.iter().filter_map(|j| j.id).max() {
-                    tracing::info!(%serial, %job, %version, "adopting the install job found on the device");
-                    self.dev(i).install_job = Some(job);
-                    self.dev(i).intent = None;
-                    self.save().await;
-                    continue;
-                }
+            if let Some(job) = self
+                .job_from_intent(i, step, Action::Install, &version)
+                .await?
+            {
+                self.record_job(i, Action::Install, &version, job).await;
+                continue;
             }
 
             if sends_left == 0 {
@@ -257,53 +217,140 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 )
                 .into());
             }
-            let high_water = self.jobs_high_water(i, step).await?;
-            self.dev(i).intent = Some(Intent {
-                action: Action::Install,
-                version: Some(version.clone()),
-                jobs_high_water: Some(high_water),
-            });
-            self.save().await;
-            match self.api.software_install(&serial, &version).await {
-                Ok(job) => {
-                    self.audit(i, Action::Install, Some(&version), Some(job), "accepted")
-                        .await;
-                    self.dev(i).install_job = Some(job);
-                    self.dev(i).intent = None;
-                    self.save().await;
-                }
-                Err(error) if refused_for_now(&error) && busy_left > 0 => {
-                    self.audit(i, Action::Install, Some(&version), None, error.to_string())
-                        .await;
-                    busy_left -= 1;
-                    self.dev(i).intent = None;
-                    self.save().await;
-                    self.pause_busy(i, step).await?;
-                }
-                Err(error) if error.may_have_been_applied() => {
-                    sends_left -= 1;
-                    self.audit(i, Action::Install, Some(&version), None, error.to_string())
-                        .await;
-                    self.pause_busy(i, step).await?;
-                }
-                Err(error) => {
-                    self.audit(i, Action::Install, Some(&version), None, error.to_string())
-                        .await;
-                    return Err(self.client_failure(
-                        i,
-                        step,
-                        &format!("start the install of {version}"),
-                        &error,
-                    ));
-                }
+            if let Sent::Accepted(job) = self
+                .start_job(
+                    i,
+                    step,
+                    Action::Install,
+                    &version,
+                    &mut busy_left,
+                    &mut sends_left,
+                )
+                .await?
+            {
+                self.record_job(i, Action::Install, &version, job).await;
             }
         }
     }
 
-    async fn pause_busy(&self, i: usize, step: Step) -> Result<(), Stop> {
+    /// The job a recorded `action` intent for `version` started, when the device shows one:
+    /// the newest job of the matching type above the intent's high-water job id. `None` when
+    /// there is no such intent or no such job (the command was not sent).
+    async fn job_from_intent(
+        &self,
+        i: usize,
+        step: Step,
+        action: Action,
+        version: &SoftwareVersion,
+    ) -> Result<Option<JobId>, Stop> {
+        let Some(intent) = self.cp.devices[i]
+            .intent
+            .clone()
+            .filter(|t| t.action == action && t.version.as_ref() == Some(version))
+        else {
+            return Ok(None);
+        };
+        let kind = if action == Action::Download {
+            "downld"
+        } else {
+            "install"
+        };
+        let ours = self
+            .jobs_since(i, step, intent.jobs_high_water, kind)
+            .await?;
+        let job = ours.iter().filter_map(|j| j.id).max();
+        if let Some(job) = job {
+            tracing::info!(serial = %self.serial(i), %job, %version, %action, "adopting the job found on the device");
+        }
+        Ok(job)
+    }
+
+    /// Records `job` as the one started by `action` for `version` and clears the intent, in
+    /// one save, so a crash never leaves neither recorded.
+    async fn record_job(
+        &mut self,
+        i: usize,
+        action: Action,
+        version: &SoftwareVersion,
+        job: JobId,
+    ) {
+        if action == Action::Download {
+            self.dev(i).downloads.push(DownloadJob {
+                version: version.clone(),
+                job,
+            });
+        } else {
+            self.dev(i).install_job = Some(job);
+        }
+        self.dev(i).intent = None;
+        self.save().await;
+    }
+
+    /// Sends a download or install once, after recording the intent with the device's
+    /// high-water job id. A refusal that was certainly not applied waits and spends a busy
+    /// retry; an answer lost in transit keeps the intent (the caller reconciles next turn) and
+    /// spends one of the ambiguous sends; any other error fails the step.
+    async fn start_job(
+        &mut self,
+        i: usize,
+        step: Step,
+        action: Action,
+        version: &SoftwareVersion,
+        busy_left: &mut u32,
+        sends_left: &mut u32,
+    ) -> Result<Sent, Stop> {
+        let serial = self.serial(i);
+        let high_water = self.jobs_high_water(i, step).await?;
+        self.dev(i).intent = Some(Intent {
+            action,
+            version: Some(version.clone()),
+            jobs_high_water: Some(high_water),
+        });
+        self.save().await;
+        let result = if action == Action::Download {
+            self.api.software_download(&serial, version).await
+        } else {
+            self.api.software_install(&serial, version).await
+        };
+        match result {
+            Ok(job) => {
+                self.audit(i, action, Some(version), Some(job), "accepted")
+                    .await;
+                Ok(Sent::Accepted(job))
+            }
+            Err(error) if refused_for_now(&error) && *busy_left > 0 => {
+                self.audit(i, action, Some(version), None, error.to_string())
+                    .await;
+                *busy_left -= 1;
+                self.dev(i).intent = None;
+                self.save().await;
+                self.pause_busy(i).await?;
+                Ok(Sent::TryAgain)
+            }
+            Err(error) if error.may_have_been_applied() => {
+                // Keep the intent: the next turn matches it against the device's jobs.
+                *sends_left -= 1;
+                self.audit(i, action, Some(version), None, error.to_string())
+                    .await;
+                self.pause_busy(i).await?;
+                Ok(Sent::TryAgain)
+            }
+            Err(error) => {
+                self.audit(i, action, Some(version), None, error.to_string())
+                    .await;
+                Err(self.client_failure(
+                    i,
+                    step,
+                    &format!("start the {action} of {version}"),
+                    &error,
+                ))
+            }
+        }
+    }
+
+    async fn pause_busy(&self, i: usize) -> Result<(), Stop> {
         self.progress(i, 0, "device busy; waiting before trying again")
             .await;
-        let _ = step;
         sleep_or_cancel(
             self.timing.scaled(self.timing.busy_retry_secs as f64),
             &self.cancel,
@@ -380,7 +427,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                     refusals_left -= 1;
                     self.audit(i, Action::Restart, Some(version), None, error.to_string())
                         .await;
-                    self.pause_busy(i, Step::Restart).await?;
+                    self.pause_busy(i).await?;
                 }
                 other => break other,
             }
@@ -551,7 +598,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 Err(error) if refused_for_now(&error) && refusals_left > 0 => {
                     refusals_left -= 1;
                     self.audit(i, action, None, None, error.to_string()).await;
-                    self.pause_busy(i, step).await?;
+                    self.pause_busy(i).await?;
                 }
                 other => break other,
             }
