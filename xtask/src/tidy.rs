@@ -89,7 +89,15 @@ const RULES: &[Rule] = &[
     },
     Rule {
         krate: "xtask",
-        uses: &["panos-queue", "panos-validation", "panos-upgrade", "panosd"],
+        uses: &[
+            "panos-client",
+            "panos-queue",
+            "panos-sim",
+            "panos-validation",
+            "panos-upgrade",
+            "panosd",
+            "panosctl",
+        ],
         dev_uses: &[],
     },
 ];
