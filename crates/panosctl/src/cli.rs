@@ -1,5 +1,5 @@
 //! The command line: every subcommand and option of `panosctl`, as clap derive types. Nothing
-//! here does anything; `main.rs` dispatches to the module of each command.
+//! here does anything; `lib.rs` dispatches to the module of each command.
 
 use std::path::PathBuf;
 

@@ -1,68 +1,8 @@
-//! `panosctl`: the operator's command line for panos-upgrade. It speaks the shared-directory
-//! protocol of `docs/protocol.md` (the daemon is the one process that talks to Panorama), and
-//! runs the demo (simulator + daemon in-process). This file parses the arguments, dispatches,
-//! and maps errors to exit codes (see [`error`]).
-
-mod cli;
-mod commands;
-mod config;
-mod daemon;
-mod demo;
-mod device;
-mod error;
-mod job;
-mod job_list;
-mod job_view;
-mod output;
-mod paths;
-mod select;
-mod watch;
+//! `panosctl`: the operator's command line for panos-upgrade. Everything is in the library
+//! ([`panosctl::run`]): this file only hands it the process.
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use panos_queue::StateDir;
-
-use crate::cli::{Cli, Command};
-
-/// `panosctl job list | head` must end quietly when the reader goes away, not with a panic
-/// report (Rust ignores SIGPIPE, so `println!` panics on a closed pipe).
-fn quiet_broken_pipe() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("");
-        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(141);
-        }
-        previous(info);
-    }));
-}
-
 fn main() -> ExitCode {
-    if let Err(err) = color_eyre::install() {
-        eprintln!("panosctl: {err}");
-    }
-    quiet_broken_pipe();
-    let cli = Cli::parse();
-    let state = StateDir::resolve(cli.state_dir);
-    let result = match cli.command {
-        Command::Daemon(c) => daemon::run(&state, c),
-        Command::Job(c) => job::run(&state, c),
-        Command::Device(c) => device::run(&state, c),
-        Command::Config(c) => config::run(&state, c),
-        Command::Path(c) => paths::run(&state, c),
-        Command::Demo(args) => demo::run(&args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("panosctl: {err}");
-            ExitCode::from(err.exit_code())
-        }
-    }
+    panosctl::run()
 }
