@@ -42,6 +42,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod cli;
 pub mod config;
 mod daemon;
 pub mod error;

@@ -6,25 +6,10 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
+use panosd::cli::Args;
 use panosd::logging::Console;
 use panosd::{DaemonConfig, config};
 use tokio_util::sync::CancellationToken;
-
-/// The panos-upgrade daemon: upgrades PAN-OS firewalls through Panorama, driven by JSON files
-/// in the state directory.
-#[derive(Debug, Parser)]
-#[command(name = "panosd", version)]
-struct Args {
-    /// The state directory [default: $PANOS_UPGRADE_HOME, else /var/lib/panos-upgrade].
-    #[arg(long, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
-    /// The configuration file [default: <state-dir>/config/config.json].
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Log to the console too (the default when standard error is a terminal).
-    #[arg(long)]
-    foreground: bool,
-}
 
 fn main() -> Result<()> {
     color_eyre::install()?;
