@@ -103,6 +103,33 @@ impl PanoramaClient {
         self.inner.limiter.stats()
     }
 
+    /// Changes the rate limit (requests per second, burst) and the in-flight cap shared by
+    /// this client and all its clones, while calls run: the next request waits under the new
+    /// rate; a lower cap is reached as requests in flight end.
+    ///
+    /// # Errors
+    /// [`ClientError::Config`] when a value is zero (nothing is changed then).
+    pub fn set_limits(
+        &self,
+        requests_per_second: u32,
+        burst: u32,
+        max_in_flight: usize,
+    ) -> Result<(), ClientError> {
+        let nonzero = |n: u32, what: &str| {
+            std::num::NonZeroU32::new(n)
+                .ok_or_else(|| ClientError::Config(format!("{what} must be at least 1")))
+        };
+        let rate = nonzero(requests_per_second, "the rate limit")?;
+        let burst = nonzero(burst, "the burst")?;
+        if max_in_flight == 0 {
+            return Err(ClientError::Config(
+                "max_in_flight must be at least 1".into(),
+            ));
+        }
+        self.inner.limiter.set_limits(rate, burst, max_in_flight);
+        Ok(())
+    }
+
     /// The API endpoint the client talks to.
     pub fn api_url(&self) -> &Url {
         &self.inner.config.api_url

@@ -3,11 +3,14 @@
 //! counters exposed as [`ClientStats`].
 //!
 //! The rate limiter runs on Tokio's clock, so paused-time tests see exact timings. Waiting is
-//! cancellable; nothing here sends anything.
+//! cancellable; nothing here sends anything. Both limits can change while calls run
+//! ([`Limiter::set_limits`]): a lower in-flight cap takes effect as requests end, never by
+//! cutting one short, and a new rate starts with its burst already spent, so a reload never
+//! lets a burst through on top of the requests just sent.
 
 use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use governor::clock::Clock;
@@ -29,6 +32,9 @@ pub struct ClientStats {
     pub retries: u64,
     /// Total time calls spent waiting for the rate limiter and the in-flight cap.
     pub limiter_wait: Duration,
+    /// Requests that had to wait for the rate limit (a full bucket lets a request through
+    /// at once; these found it empty).
+    pub rate_limited: u64,
     /// Requests in flight right now.
     pub in_flight: usize,
 }
@@ -52,10 +58,14 @@ type Governor = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<
 /// The shared rate limit, in-flight cap and counters.
 #[derive(Debug)]
 pub(crate) struct Limiter {
-    rate: Governor,
+    rate: RwLock<Arc<Governor>>,
     clock: TokioClock,
     in_flight: Arc<Semaphore>,
-    max_in_flight: usize,
+    max_in_flight: AtomicUsize,
+    /// Slots still to take out of circulation after the cap was lowered: each one is
+    /// forgotten when its request ends instead of going back to the semaphore.
+    in_flight_debt: Mutex<usize>,
+    rate_limited: AtomicU64,
     requests_sent: AtomicU64,
     errors: AtomicU64,
     retries: AtomicU64,
@@ -82,10 +92,15 @@ impl Limiter {
         let quota = Quota::per_second(per_second).allow_burst(burst);
         let max_in_flight = max_in_flight.clamp(1, Semaphore::MAX_PERMITS);
         Self {
-            rate: RateLimiter::direct_with_clock(quota, clock.clone()),
+            rate: RwLock::new(Arc::new(RateLimiter::direct_with_clock(
+                quota,
+                clock.clone(),
+            ))),
             clock,
             in_flight: Arc::new(Semaphore::new(max_in_flight)),
-            max_in_flight,
+            max_in_flight: AtomicUsize::new(max_in_flight),
+            in_flight_debt: Mutex::new(0),
+            rate_limited: AtomicU64::new(0),
             requests_sent: AtomicU64::new(0),
             errors: AtomicU64::new(0),
             retries: AtomicU64::new(0),
@@ -106,18 +121,82 @@ impl Limiter {
     }
 
     async fn wait(&self, cancel: Option<&CancellationToken>) -> Result<Permit, Cancelled> {
-        let slot = until_cancelled(cancel, self.in_flight.clone().acquire_owned())
-            .await?
-            .map_err(|_| Cancelled)?;
+        let slot = loop {
+            let slot = until_cancelled(cancel, self.in_flight.clone().acquire_owned())
+                .await?
+                .map_err(|_| Cancelled)?;
+            if self.take_debt() {
+                slot.forget();
+                continue;
+            }
+            break slot;
+        };
+        let mut limited = false;
         loop {
-            match self.rate.check() {
+            let rate = Arc::clone(&self.rate.read().unwrap_or_else(|p| p.into_inner()));
+            match rate.check() {
                 Ok(()) => return Ok(Permit { _slot: slot }),
                 Err(not_until) => {
+                    if !limited {
+                        limited = true;
+                        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    }
                     let wait = not_until.wait_time_from(self.clock.now());
                     until_cancelled(cancel, tokio::time::sleep(wait)).await?;
                 }
             }
         }
+    }
+
+    /// Takes one slot of debt, if any is owed.
+    fn take_debt(&self) -> bool {
+        let mut debt = self
+            .in_flight_debt
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if *debt > 0 {
+            *debt -= 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Changes the rate, the burst and the in-flight cap of every clone at once. Requests in
+    /// flight finish; a lower cap is reached as they end.
+    pub(crate) fn set_limits(
+        &self,
+        per_second: NonZeroU32,
+        burst: NonZeroU32,
+        max_in_flight: usize,
+    ) {
+        let quota = Quota::per_second(per_second).allow_burst(burst);
+        let rate = RateLimiter::direct_with_clock(quota, self.clock.clone());
+        // Start with the burst spent: the old limiter may have just let one through.
+        let _ = rate.check_n(burst);
+        *self.rate.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(rate);
+
+        let max = max_in_flight.clamp(1, Semaphore::MAX_PERMITS);
+        let old = self.max_in_flight.swap(max, Ordering::Relaxed);
+        let mut debt = self
+            .in_flight_debt
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if max > old {
+            let grow = max - old;
+            let repaid = grow.min(*debt);
+            *debt -= repaid;
+            self.in_flight.add_permits(grow - repaid);
+        } else {
+            *debt += old - max;
+            let forgotten = self.in_flight.forget_permits(*debt);
+            *debt -= forgotten;
+        }
+    }
+
+    /// The in-flight cap now.
+    pub(crate) fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::Relaxed)
     }
 
     pub(crate) fn count_sent(&self) {
@@ -138,9 +217,14 @@ impl Limiter {
             errors: self.errors.load(Ordering::Relaxed),
             retries: self.retries.load(Ordering::Relaxed),
             limiter_wait: Duration::from_nanos(self.wait_nanos.load(Ordering::Relaxed)),
-            in_flight: self
-                .max_in_flight
-                .saturating_sub(self.in_flight.available_permits()),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
+            in_flight: {
+                let debt = *self
+                    .in_flight_debt
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                (self.max_in_flight() + debt).saturating_sub(self.in_flight.available_permits())
+            },
         }
     }
 }
@@ -229,6 +313,55 @@ mod tests {
         drop(a);
         assert_eq!(limiter.stats().in_flight, 1);
         assert!(limiter.acquire(None).await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_in_flight_cap_shrinks_as_requests_end_and_grows_at_once() {
+        let limiter = Limiter::new(nz(1000), nz(1000), 3);
+        let a = limiter.acquire(None).await.unwrap();
+        let b = limiter.acquire(None).await.unwrap();
+        let c = limiter.acquire(None).await.unwrap();
+        limiter.set_limits(nz(1000), nz(1000), 1);
+        assert_eq!(limiter.stats().in_flight, 3, "nothing is cut short");
+        drop(a);
+        drop(b);
+        assert_eq!(limiter.stats().in_flight, 1);
+        let blocked = tokio::time::timeout(Duration::from_secs(5), limiter.acquire(None)).await;
+        assert!(
+            blocked.is_err(),
+            "at the new cap of 1, a second request waits"
+        );
+        drop(c);
+        let d = limiter.acquire(None).await.unwrap();
+        assert_eq!(limiter.stats().in_flight, 1);
+        limiter.set_limits(nz(1000), nz(1000), 3);
+        let e = limiter.acquire(None).await.unwrap();
+        let f = limiter.acquire(None).await.unwrap();
+        assert_eq!(limiter.stats().in_flight, 3);
+        assert!(
+            tokio::time::timeout(Duration::from_secs(5), limiter.acquire(None))
+                .await
+                .is_err()
+        );
+        drop((d, e, f));
+    }
+
+    /// A new rate applies to the next request and starts with its burst spent.
+    #[tokio::test(start_paused = true)]
+    async fn a_new_rate_applies_at_once_without_a_fresh_burst() {
+        let limiter = Limiter::new(nz(100), nz(100), 10);
+        let start = tokio::time::Instant::now();
+        drop(limiter.acquire(None).await.unwrap());
+        assert_eq!(limiter.stats().rate_limited, 0);
+        limiter.set_limits(nz(2), nz(1), 10);
+        drop(limiter.acquire(None).await.unwrap());
+        drop(limiter.acquire(None).await.unwrap());
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(1),
+            "two at 2/s after the change"
+        );
+        assert_eq!(limiter.stats().rate_limited, 2);
     }
 
     #[tokio::test(start_paused = true)]

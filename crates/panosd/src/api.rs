@@ -1,11 +1,13 @@
 //! The Panorama connection of the daemon: the one [`panos_client::PanoramaClient`] (one rate
 //! limiter, one in-flight cap) built from the configuration, wrapped in [`CountingApi`] so
-//! `status/daemon.json` can show API calls, errors and the last contact with Panorama.
+//! `status/daemon.json` can show API calls, errors and the last contact with Panorama. The
+//! real client is also attached to the counters as a [`ClientControl`], so SIGHUP can change
+//! its rate limit and in-flight cap, and the metrics can show its rate-limit waits.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -61,12 +63,43 @@ pub fn build_client(
     PanoramaClient::new(config).map_err(client_error)
 }
 
+/// What the daemon changes or reads of its Panorama client, beyond the calls.
+pub trait ClientControl: Send + Sync + std::fmt::Debug {
+    /// Applies the rate limit, burst and in-flight cap of `panorama` to every later call.
+    ///
+    /// # Errors
+    /// A value the client refuses (zero); nothing is changed then.
+    fn set_limits(&self, panorama: &PanoramaConfig) -> Result<(), ClientError>;
+
+    /// Requests that waited for the rate limit, and the total time calls waited for it and
+    /// for the in-flight cap.
+    fn limiter_waits(&self) -> (u64, Duration);
+}
+
+impl ClientControl for PanoramaClient {
+    fn set_limits(&self, panorama: &PanoramaConfig) -> Result<(), ClientError> {
+        PanoramaClient::set_limits(
+            self,
+            panorama.rate_limit_per_second,
+            panorama.rate_limit_burst,
+            panorama.max_in_flight,
+        )
+    }
+
+    fn limiter_waits(&self) -> (u64, Duration) {
+        let stats = self.stats();
+        (stats.rate_limited, stats.limiter_wait)
+    }
+}
+
 /// Counters of the API calls made through a [`CountingApi`].
 #[derive(Debug, Default)]
 pub struct ApiStats {
     calls: AtomicU64,
     errors: AtomicU64,
+    unreachable_device: AtomicU64,
     last_contact: Mutex<Option<DateTime<Utc>>>,
+    control: OnceLock<Arc<dyn ClientControl>>,
 }
 
 impl ApiStats {
@@ -75,9 +108,31 @@ impl ApiStats {
         self.calls.load(Ordering::Relaxed)
     }
 
-    /// Calls that failed.
+    /// Calls that failed, less Panorama's "device not connected" answers (counted apart:
+    /// they are expected while a firewall reboots, and the engine polls through them).
     pub fn errors(&self) -> u64 {
         self.errors.load(Ordering::Relaxed)
+    }
+
+    /// Panorama's "device not connected" answers.
+    pub fn device_not_connected(&self) -> u64 {
+        self.unreachable_device.load(Ordering::Relaxed)
+    }
+
+    /// Attaches the client behind the counters (once; later calls are ignored).
+    pub fn attach(&self, control: Arc<dyn ClientControl>) {
+        let _ = self.control.set(control);
+    }
+
+    /// The attached client, if any (none when the daemon runs on a caller's API).
+    pub fn control(&self) -> Option<&Arc<dyn ClientControl>> {
+        self.control.get()
+    }
+
+    /// Requests that waited for the rate limit, and the total wait (zero without a client).
+    pub fn limiter_waits(&self) -> (u64, Duration) {
+        self.control()
+            .map_or((0, Duration::ZERO), |c| c.limiter_waits())
     }
 
     /// The last time Panorama answered (with anything but a transport failure).
@@ -89,14 +144,13 @@ impl ApiStats {
         self.calls.fetch_add(1, Ordering::Relaxed);
         let answered = match result {
             Ok(_) => true,
+            Err(ClientError::NotConnected { .. }) => {
+                self.unreachable_device.fetch_add(1, Ordering::Relaxed);
+                true
+            }
             Err(err) => {
                 self.errors.fetch_add(1, Ordering::Relaxed);
-                matches!(
-                    err,
-                    ClientError::Api { .. }
-                        | ClientError::Auth { .. }
-                        | ClientError::NotConnected { .. }
-                )
+                matches!(err, ClientError::Api { .. } | ClientError::Auth { .. })
             }
         };
         if answered {

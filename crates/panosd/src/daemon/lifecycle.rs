@@ -1,7 +1,8 @@
 //! The daemon's relations with its supervisor: systemd notifications (READY, STATUS,
 //! STOPPING, and WATCHDOG pings only while the scheduler loop is making progress; all
 //! harmless without systemd), and SIGHUP, which reloads what can change live (`workers.max`,
-//! `validation`, `timing`, the upgrade paths) and names what needs a restart.
+//! the rate limit and in-flight cap, `validation`, `timing`, the upgrade paths) and names
+//! what needs a restart.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -112,12 +113,49 @@ pub async fn reload(
         );
         shared.workers.resize(config.workers.max);
     }
+    let (old, new) = (&current.panorama, &config.panorama);
+    let limits_changed = (
+        old.rate_limit_per_second,
+        old.rate_limit_burst,
+        old.max_in_flight,
+    ) != (
+        new.rate_limit_per_second,
+        new.rate_limit_burst,
+        new.max_in_flight,
+    );
+    let mut applied = config.panorama.clone();
+    if limits_changed {
+        match shared.api_stats.control() {
+            Some(client) => {
+                client.set_limits(new).map_err(|e| e.to_string())?;
+                tracing::info!(
+                    rate_limit_per_second = new.rate_limit_per_second,
+                    rate_limit_burst = new.rate_limit_burst,
+                    max_in_flight = new.max_in_flight,
+                    "Panorama rate limit and in-flight cap changed"
+                );
+            }
+            None => {
+                tracing::warn!(
+                    "the rate limit changed, but this daemon runs on an API it did not build; it takes effect after a restart"
+                );
+                applied.rate_limit_per_second = old.rate_limit_per_second;
+                applied.rate_limit_burst = old.rate_limit_burst;
+                applied.max_in_flight = old.max_in_flight;
+            }
+        }
+    }
+    // Compare the rest of `panorama` with the limits as they now are.
+    let mut rest = applied.clone();
+    rest.rate_limit_per_second = old.rate_limit_per_second;
+    rest.rate_limit_burst = old.rate_limit_burst;
+    rest.max_in_flight = old.max_in_flight;
     shared.set_live(Live {
         engine: config.engine(),
         paths: Arc::new(paths),
     });
     for (section, changed) in [
-        ("panorama", config.panorama != current.panorama),
+        ("panorama", rest != *old),
         ("logging", config.logging != current.logging),
         ("daemon", config.daemon != current.daemon),
     ] {
@@ -129,9 +167,15 @@ pub async fn reload(
         }
     }
     tracing::info!(
-        "configuration reloaded: workers.max, validation, timing and upgrade paths apply to new jobs"
+        "configuration reloaded: workers.max, the rate limit, validation, timing and upgrade paths apply to new jobs"
     );
     shared.wake_scheduler.notify_one();
     shared.status_changed.notify_one();
-    Ok(config)
+    // What runs now: a section that needs a restart keeps being reported until then.
+    let mut running = config;
+    running.panorama = current.panorama.clone();
+    running.panorama.rate_limit_per_second = applied.rate_limit_per_second;
+    running.panorama.rate_limit_burst = applied.rate_limit_burst;
+    running.panorama.max_in_flight = applied.max_in_flight;
+    Ok(running)
 }

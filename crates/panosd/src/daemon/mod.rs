@@ -138,7 +138,9 @@ async fn connect(
             Err(_) => tracing::warn!("keygen timed out; retried on the first call"),
         }
     }
-    Ok(CountingApi::new(client))
+    let api = CountingApi::new(client.clone());
+    api.stats().attach(Arc::new(client));
+    Ok(api)
 }
 
 fn scaled(config: &DaemonConfig, secs: f64) -> Duration {

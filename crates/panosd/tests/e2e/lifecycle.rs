@@ -226,7 +226,7 @@ async fn inventory_and_device_commands_write_their_files() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sighup_reloads_workers_max() {
+async fn sighup_reloads_workers_max_and_the_rate_limit() {
     let lab = Lab::start(vec![firewall("0014A", "10.1.9")]).await;
     let daemon = lab.start_daemon();
     wait_for(10, "the daemon to run", || {
@@ -242,6 +242,7 @@ async fn sighup_reloads_workers_max() {
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     panosd::config::set(&mut json, "workers.max", "7").unwrap();
     panosd::config::set(&mut json, "panorama.rate_limit_per_second", "99").unwrap();
+    panosd::config::set(&mut json, "panorama.max_in_flight", "3").unwrap();
     std::fs::write(&file, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
     nix::sys::signal::raise(nix::sys::signal::Signal::SIGHUP).unwrap();
     let status = wait_for(10, "workers.max 7 in daemon.json", || {
@@ -261,13 +262,37 @@ async fn sighup_reloads_workers_max() {
             .filter(|w| w.workers.len() == 7)
     })
     .await;
-    daemon.stop().await;
-    assert!(
+    wait_for(10, "the new limits in the log", || {
         lab.log_lines()
+            .into_iter()
+            .find(|l| l.contains("rate limit and in-flight cap changed"))
+    })
+    .await;
+    assert!(
+        !lab.log_lines()
             .iter()
-            .any(|l| l.contains("`panorama` changed") && l.contains("restart")),
-        "a change that needs a restart is reported"
+            .any(|l| l.contains("`panorama` changed")),
+        "the rate limit and in-flight cap apply live, with no restart"
     );
+
+    // A Panorama setting that does need a restart is named as such.
+    panosd::config::set(&mut json, "panorama.request_timeout_secs", "45").unwrap();
+    std::fs::write(&file, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGHUP).unwrap();
+    wait_for(10, "the restart warning", || {
+        lab.log_lines()
+            .into_iter()
+            .find(|l| l.contains("`panorama` changed") && l.contains("restart"))
+    })
+    .await;
+    let id = lab.submit(JobKind::Standalone, &["0014A"]);
+    let job = lab.wait_finished(id, 60).await;
+    assert_eq!(
+        job.result.unwrap().outcome,
+        JobOutcome::Completed,
+        "jobs run under the new limits"
+    );
+    daemon.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
