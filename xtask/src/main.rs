@@ -6,8 +6,11 @@
 //! - `cargo xtask schema [--check]`: regenerates `docs/schema/*.json` from the Rust types.
 //! - `cargo xtask deploy`: checks `deploy/` (the systemd unit with `systemd-analyze`, the
 //!   tmpfiles.d layout, the example configuration and upgrade paths); also a test.
+//! - `cargo xtask dist`: the release binaries, shell completions and man pages in
+//!   `target/dist/` (what `cargo deb -p panosd --no-build` packages; deploy/README.md).
 
 mod deploy;
+mod dist;
 mod schema;
 mod tidy;
 
@@ -24,9 +27,10 @@ fn main() -> ExitCode {
             format!("{} tidy problem(s)", problems.len())
         }),
         Some("deploy") => deploy::run(&tidy::workspace_root()),
+        Some("dist") => dist::run(&tidy::workspace_root()),
         Some("schema") => schema::run(&tidy::workspace_root(), args.iter().any(|a| a == "--check")),
         _ => {
-            eprintln!("usage: cargo xtask <ci|tidy|deploy|schema [--check]>");
+            eprintln!("usage: cargo xtask <ci|tidy|deploy|dist|schema [--check]>");
             return ExitCode::from(2);
         }
     };
