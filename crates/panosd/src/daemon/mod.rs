@@ -221,6 +221,7 @@ async fn serve<A: PanosApi + 'static>(
             recovered,
             rescan,
             heartbeat: Arc::clone(&heartbeat),
+            index: panos_queue::PendingIndex::default(),
         }
         .run(),
     );

@@ -5,6 +5,9 @@
 //! A job for a busy device waits in `pending/`; a later job for other devices may start
 //! before it, but never a later job for the same device (its devices are reserved in queue
 //! order during each pass).
+//!
+//! Each pass reads only the job files that are new or changed since the last one (a
+//! [`PendingIndex`]), so a backlog of waiting jobs does not slow the pickup of a new one.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -13,7 +16,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use panos_client::PanosApi;
-use panos_queue::{ActiveJob, DaemonState};
+use panos_queue::{ActiveJob, DaemonState, PendingIndex};
 use tokio_util::sync::CancellationToken;
 
 use super::job::{JobRun, device_worker};
@@ -36,6 +39,8 @@ pub struct Scheduler<A> {
     pub rescan: Duration,
     /// Bumped on every pass (the systemd watchdog checks it moves).
     pub heartbeat: Arc<AtomicU64>,
+    /// The pending jobs already read.
+    pub index: PendingIndex,
 }
 
 impl<A: PanosApi + 'static> Scheduler<A> {
@@ -79,7 +84,23 @@ impl<A: PanosApi + 'static> Scheduler<A> {
     }
 
     async fn claim_pending(&mut self) {
-        let scan = match self.shared.store.io(|dir| dir.scan_pending()).await {
+        let mut index = std::mem::take(&mut self.index);
+        let scanned = self
+            .shared
+            .store
+            .io(move |dir| {
+                let scan = dir.scan_pending_with(&mut index);
+                Ok((scan, index))
+            })
+            .await;
+        let scan = match scanned {
+            Ok((scan, index)) => {
+                self.index = index;
+                scan
+            }
+            Err(err) => Err(err),
+        };
+        let scan = match scan {
             Ok(scan) => scan,
             Err(err) => {
                 tracing::error!(%err, "cannot scan queue/pending/");
