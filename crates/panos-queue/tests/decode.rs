@@ -29,7 +29,7 @@ fn job() -> impl Strategy<Value = Job> {
             job.target_version = version.map(|v| v.parse().unwrap());
             job.priority = priority;
             if warn {
-                job.options.postflight_failure = PostflightPolicy::Warn;
+                job.options.postflight_failure = Some(PostflightPolicy::Warn);
             }
             job
         })

@@ -136,9 +136,10 @@ pub struct SubmitArgs {
     /// HA pairs: suspend the passive member before upgrading it.
     #[arg(long)]
     pub suspend_passive_first: bool,
-    /// What a failed post-upgrade comparison does.
-    #[arg(long, value_enum, default_value = "fail")]
-    pub postflight: Postflight,
+    /// What a failed post-upgrade comparison does [default: the daemon's
+    /// `validation.postflight_failure`].
+    #[arg(long, value_enum)]
+    pub postflight: Option<Postflight>,
     /// Print the job ids as JSON.
     #[arg(long)]
     pub json: bool,

@@ -110,10 +110,10 @@ pub fn job_for(planned: &Planned, args: &SubmitArgs) -> Result<Job> {
     job.submitted_at = Some(Utc::now());
     job.priority = (args.priority != 0).then_some(args.priority);
     job.options.suspend_passive_first = args.suspend_passive_first;
-    job.options.postflight_failure = match args.postflight {
+    job.options.postflight_failure = args.postflight.map(|policy| match policy {
         Postflight::Fail => PostflightPolicy::Fail,
         Postflight::Warn => PostflightPolicy::Warn,
-    };
+    });
     Ok(job)
 }
 

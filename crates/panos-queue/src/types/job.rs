@@ -44,8 +44,10 @@ pub struct JobOptions {
     /// HA pairs: before upgrading the active member, suspend it so the upgraded peer takes
     /// over gracefully; when false its restart causes the failover. Default `true`.
     pub failover: bool,
-    /// What a failed post-upgrade comparison does: `fail` (default) or `warn`.
-    pub postflight_failure: PostflightPolicy,
+    /// What a failed post-upgrade comparison does: `fail` or `warn`; without it the daemon's
+    /// configuration decides (`validation.postflight_failure`, `fail` unless changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postflight_failure: Option<PostflightPolicy>,
     /// How long to wait for a device to come back after its restart, in seconds; without it
     /// the daemon's configuration decides.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,7 +59,7 @@ impl Default for JobOptions {
         Self {
             suspend_passive_first: false,
             failover: true,
-            postflight_failure: PostflightPolicy::Fail,
+            postflight_failure: None,
             reboot_timeout_secs: None,
         }
     }

@@ -14,7 +14,7 @@ use panos_queue::StateDir;
 use panos_sim::SimConfig;
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{DemoArgs, Postflight, SubmitArgs};
+use crate::cli::{DemoArgs, SubmitArgs};
 use crate::error::{CtlError, Result};
 use crate::select::{self, Filter};
 use crate::watch::{self, Style};
@@ -159,7 +159,7 @@ fn drive(
         target_version: None,
         priority: 0,
         suspend_passive_first: false,
-        postflight: Postflight::Fail,
+        postflight: None,
         json: false,
     };
     let started = Instant::now();

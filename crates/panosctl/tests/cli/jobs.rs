@@ -29,7 +29,7 @@ fn submit_one_device_writes_a_valid_pending_job_and_prints_its_id() {
     assert_eq!(job.devices[0].as_str(), "0001A");
     assert!(job.dry_run);
     assert_eq!(job.target_version.as_ref().unwrap().as_str(), "10.2.13-h1");
-    assert_eq!(job.options.postflight_failure, PostflightPolicy::Warn);
+    assert_eq!(job.options.postflight_failure, Some(PostflightPolicy::Warn));
     assert_eq!(job.submitted_by.as_deref(), Some("tester (panosctl)"));
     let text = stdout(&out);
     assert!(text.starts_with(&job.job_id.to_string()), "{text}");

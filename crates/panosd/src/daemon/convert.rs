@@ -59,12 +59,11 @@ pub fn upgrade_job(job: &Job) -> Result<UpgradeJob, String> {
         options: UpgradeOptions {
             suspend_passive_first: job.options.suspend_passive_first,
             failover: job.options.failover,
-            // The file's default is `fail`; only an explicit `warn` overrides the
-            // configuration (`validation.postflight_failure`).
-            postflight_failure: match job.options.postflight_failure {
-                panos_queue::PostflightPolicy::Warn => Some(PostflightPolicy::Warn),
-                panos_queue::PostflightPolicy::Fail => None,
-            },
+            // Absent in the file: the configuration decides (`validation.postflight_failure`).
+            postflight_failure: job.options.postflight_failure.map(|policy| match policy {
+                panos_queue::PostflightPolicy::Warn => PostflightPolicy::Warn,
+                panos_queue::PostflightPolicy::Fail => PostflightPolicy::Fail,
+            }),
         },
     })
 }
@@ -209,7 +208,7 @@ mod tests {
             vec!["0001".parse().unwrap(), "0002".parse().unwrap()],
         );
         job.target_version = Some("11.1.6".parse().unwrap());
-        job.options.postflight_failure = panos_queue::PostflightPolicy::Warn;
+        job.options.postflight_failure = Some(panos_queue::PostflightPolicy::Warn);
         let engine = upgrade_job(&job).unwrap();
         assert!(matches!(engine.kind, JobKind::HaPair { .. }));
         assert_eq!(engine.job_id, job.job_id.to_string());
@@ -218,7 +217,13 @@ mod tests {
             engine.options.postflight_failure,
             Some(PostflightPolicy::Warn)
         );
-        job.options.postflight_failure = panos_queue::PostflightPolicy::Fail;
+        job.options.postflight_failure = Some(panos_queue::PostflightPolicy::Fail);
+        assert_eq!(
+            upgrade_job(&job).unwrap().options.postflight_failure,
+            Some(PostflightPolicy::Fail),
+            "an explicit `fail` overrides a configuration that says `warn`"
+        );
+        job.options.postflight_failure = None;
         assert_eq!(upgrade_job(&job).unwrap().options.postflight_failure, None);
     }
 }
