@@ -114,7 +114,11 @@ async fn run_inner<A: PanosApi + 'static>(run: JobRun<A>) {
         return;
     }
     let cancelled_by = shared.end_job(job_id).flatten();
-    let result = job_result(&report, started_at, cancelled_by);
+    let mut result = job_result(&report, started_at, cancelled_by);
+    let roles = sink.roles().await;
+    for device in &mut result.devices {
+        device.ha_role = roles.get(device.serial.as_str()).cloned();
+    }
     tracing::info!(outcome = ?result.outcome, error = result.error.as_deref(), "job ended");
     file(&shared, job, result).await;
     shared.store.remove_checkpoint(job_id).await;

@@ -29,6 +29,23 @@ struct SinkState {
     pair: Option<HaPairStatus>,
     /// The last record written per device and phase, completed by the report that follows.
     records: BTreeMap<(String, &'static str), (PathBuf, ValidationRecord)>,
+    /// HA pairs: each member's role when the job started (from the engine's first hop once it
+    /// decided the order, else from the inventory).
+    roles: BTreeMap<String, String>,
+}
+
+impl SinkState {
+    /// Learns the roles at the start of the job from a checkpoint of the pair's first hop: the
+    /// member upgraded first is the one that was passive.
+    fn learn_roles(&mut self) {
+        let Some(ha) = self.checkpoint.as_ref().and_then(|cp| cp.ha.as_ref()) else {
+            return;
+        };
+        if ha.hop_index == 0 {
+            self.roles.insert(ha.first.to_string(), "passive".to_owned());
+            self.roles.insert(ha.second.to_string(), "active".to_owned());
+        }
+    }
 }
 
 /// The engine's events of one job, persisted.
@@ -86,22 +103,39 @@ impl JobSink {
             message: None,
             updated_at: Utc::now(),
         });
+        let roles = if pair.is_some() {
+            devices
+                .iter()
+                .filter_map(|d| Some((d.serial.to_string(), d.ha_role.clone()?)))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
         let devices = devices
             .into_iter()
             .map(|d| (d.serial.to_string(), d))
             .collect();
+        let mut state = SinkState {
+            checkpoint,
+            pre_refs,
+            devices,
+            pair,
+            records: BTreeMap::new(),
+            roles,
+        };
+        state.learn_roles();
         Self {
             shared,
             job_id,
             submitted_by,
-            state: tokio::sync::Mutex::new(SinkState {
-                checkpoint,
-                pre_refs,
-                devices,
-                pair,
-                records: BTreeMap::new(),
-            }),
+            state: tokio::sync::Mutex::new(state),
         }
+    }
+
+    /// HA pairs: each member's role when the job started, by serial (empty for a standalone
+    /// job).
+    pub async fn roles(&self) -> BTreeMap<String, String> {
+        self.state.lock().await.roles.clone()
     }
 
     /// Writes every device's status file (and the pair's) as they are now.
@@ -352,6 +386,7 @@ impl ProgressSink for JobSink {
             Event::Checkpoint(checkpoint) => {
                 let mut state = self.state.lock().await;
                 state.checkpoint = Some(checkpoint);
+                state.learn_roles();
                 self.save_checkpoint(&state).await;
             }
             Event::Audit(record) => {

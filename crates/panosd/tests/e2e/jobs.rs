@@ -123,6 +123,12 @@ async fn an_ha_pair_job_upgrades_both_members() {
     // The passive member was installed first.
     let first_install = |s: &str| lab.accepted(s, Op::SoftwareInstall)[0].seq;
     assert!(first_install("0002B") < first_install("0002A"));
+    let role = |s: &str| {
+        let device = result.devices.iter().find(|d| d.serial.as_str() == s);
+        device.and_then(|d| d.ha_role.clone())
+    };
+    assert_eq!(role("0002A").as_deref(), Some("active"), "roles at the start");
+    assert_eq!(role("0002B").as_deref(), Some("passive"));
     let pair = lab
         .dir()
         .read_ha_pair_status(&job.pair_name().expect("pair name"))
