@@ -43,8 +43,9 @@ pub use types::job::{
     DeviceOutcome, DeviceResult, Job, JobKind, JobOptions, JobOutcome, JobResult, PostflightPolicy,
 };
 pub use types::status::{
-    DaemonCounters, DaemonState, DaemonStatus, DeviceState, DeviceStatus, HaMember, HaPairState,
-    HaPairStatus, QueueDepths, WorkerCounts, WorkerSlot, WorkersStatus,
+    DaemonCounters, DaemonState, DaemonStatus, DeviceState, DeviceStatus, DurationHistogram,
+    HaMember, HaPairState, HaPairStatus, HistogramBucket, QueueDepths, WorkerCounts, WorkerSlot,
+    WorkersStatus,
 };
 pub use types::validation::{Phase, ValidationRecord};
 pub use watch::{Hint, QueueWatcher};

@@ -80,10 +80,25 @@ fn daemon_and_workers_statuses_round_trip() {
         },
         queue: QueueDepths::default(),
         counters: DaemonCounters::default(),
+        devices: [(DeviceState::Done, 3), (DeviceState::Idle, 7)].into(),
+        job_durations: {
+            let mut h = panos_queue::DurationHistogram::with_bounds(&[300.0, 600.0]);
+            h.observe(450.0);
+            h
+        },
         last_panorama_contact: None,
         updated_at: now,
     };
     state.write_daemon_status(&daemon).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.root().join("status/daemon.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        json["devices"]["done"], 3,
+        "devices by state, keyed by name"
+    );
+    assert_eq!(json["job_durations"]["buckets"][0]["count"], 0);
+    assert_eq!(json["job_durations"]["buckets"][1]["count"], 1);
     assert_eq!(state.read_daemon_status().unwrap(), Some(daemon));
     let workers = WorkersStatus {
         schema_version: SchemaVersion,

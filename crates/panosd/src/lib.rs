@@ -2,9 +2,9 @@
 //! directory against Panorama, and writes their progress and results back as files.
 //!
 //! What this crate owns: the configuration ([`config`]), the credentials ([`secrets`]), the
-//! logs ([`logging`]), and the daemon itself ([`run`]): scheduling jobs under `workers.max`,
-//! processing commands, status files, the inventory, signals, systemd notification and
-//! recovery after a crash. It composes panos-queue (the files), panos-client (Panorama),
+//! logs ([`logging`]), the Prometheus metrics file ([`metrics`]), and the daemon itself
+//! ([`run`]): scheduling jobs under `workers.max`, processing commands, status files, the
+//! inventory, signals, systemd notification and recovery after a crash. It composes panos-queue (the files), panos-client (Panorama),
 //! panos-validation and panos-upgrade (the engine).
 //!
 //! What it must not do: decide how a device is upgraded (panos-upgrade does), or write a
@@ -47,6 +47,7 @@ pub mod config;
 mod daemon;
 pub mod error;
 pub mod logging;
+pub mod metrics;
 pub mod secrets;
 pub mod store;
 

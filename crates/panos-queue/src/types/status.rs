@@ -5,6 +5,8 @@
 //! These are written only by the daemon, so they accept unknown fields: a newer daemon may add
 //! fields without breaking an older reader.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::ids::{JobId, PairName, SchemaVersion, Serial, Version};
 
 /// A device's state, as the web app shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceState {
     /// Known from the inventory, no job.
@@ -248,8 +252,70 @@ pub struct DaemonCounters {
     pub commands_processed: u64,
     /// Panorama API calls.
     pub api_calls: u64,
-    /// Panorama API calls that failed.
+    /// Panorama API calls that failed (Panorama's "device not connected" answers, expected
+    /// while a firewall restarts, are counted apart).
     pub api_errors: u64,
+    /// Panorama's "device not connected" answers.
+    #[serde(default)]
+    pub api_device_not_connected: u64,
+    /// API requests that waited for the rate limit.
+    #[serde(default)]
+    pub rate_limited_requests: u64,
+    /// Total time API requests waited for the rate limit and the in-flight cap, in
+    /// milliseconds.
+    #[serde(default)]
+    pub rate_limit_wait_ms: u64,
+    /// Devices upgraded by finished jobs (not counting dry runs).
+    #[serde(default)]
+    pub devices_upgraded: u64,
+    /// Devices failed in finished jobs.
+    #[serde(default)]
+    pub devices_failed: u64,
+}
+
+/// How long jobs took, as a cumulative histogram (the Prometheus kind).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DurationHistogram {
+    /// Observations.
+    pub count: u64,
+    /// Their sum, in seconds.
+    pub sum_secs: f64,
+    /// For each upper bound (seconds, ascending), the observations at or under it.
+    pub buckets: Vec<HistogramBucket>,
+}
+
+/// One bucket of a [`DurationHistogram`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct HistogramBucket {
+    /// The upper bound, in seconds.
+    pub le_secs: f64,
+    /// Observations at or under it (cumulative).
+    pub count: u64,
+}
+
+impl DurationHistogram {
+    /// An empty histogram with these upper bounds (seconds, ascending).
+    pub fn with_bounds(bounds: &[f64]) -> Self {
+        Self {
+            count: 0,
+            sum_secs: 0.0,
+            buckets: bounds
+                .iter()
+                .map(|&le_secs| HistogramBucket { le_secs, count: 0 })
+                .collect(),
+        }
+    }
+
+    /// Records one observation.
+    pub fn observe(&mut self, secs: f64) {
+        self.count += 1;
+        self.sum_secs += secs;
+        for bucket in &mut self.buckets {
+            if secs <= bucket.le_secs {
+                bucket.count += 1;
+            }
+        }
+    }
 }
 
 /// Worker slots.
@@ -280,6 +346,13 @@ pub struct DaemonStatus {
     pub queue: QueueDepths,
     /// Counters since start.
     pub counters: DaemonCounters,
+    /// Known devices by state (from their status files: the inventory and the jobs).
+    #[serde(default)]
+    pub devices: BTreeMap<DeviceState, u64>,
+    /// How long completed upgrade jobs took (claim to result, dry runs not counted), since
+    /// start.
+    #[serde(default)]
+    pub job_durations: DurationHistogram,
     /// The last successful answer from Panorama.
     #[serde(default)]
     pub last_panorama_contact: Option<DateTime<Utc>>,

@@ -253,7 +253,8 @@ impl Default for PathsConfig {
     }
 }
 
-/// `daemon`: the daemon's own intervals, in seconds (divided by `timing.scale`).
+/// `daemon`: the daemon's own intervals, in seconds (divided by `timing.scale`), and its
+/// metrics file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DaemonSection {
@@ -266,6 +267,10 @@ pub struct DaemonSection {
     pub inventory_interval_secs: f64,
     /// How long running jobs get to reach a recorded point on shutdown (default 30).
     pub shutdown_grace_secs: f64,
+    /// The Prometheus metrics file (node_exporter's textfile collector), rewritten with
+    /// `status/daemon.json`; relative to the state directory (default `status/panosd.prom`);
+    /// `null` turns it off.
+    pub metrics_file: Option<PathBuf>,
 }
 
 impl Default for DaemonSection {
@@ -275,6 +280,7 @@ impl Default for DaemonSection {
             rescan_interval_secs: 10.0,
             inventory_interval_secs: 900.0,
             shutdown_grace_secs: 30.0,
+            metrics_file: Some(PathBuf::from("status/panosd.prom")),
         }
     }
 }

@@ -89,6 +89,7 @@ pub async fn refresh<A: PanosApi>(
                 }
                 status.updated_at = Utc::now();
                 dir.write_device_status(&status)?;
+                held.devices_written([&status]);
                 n += 1;
             }
             Ok(n)

@@ -168,6 +168,24 @@ async fn initial_statuses(shared: &Shared, job: &Job) -> Vec<DeviceStatus> {
 /// Files the job with its result and counts it.
 async fn file(shared: &Shared, mut job: Job, result: panos_queue::JobResult) {
     let outcome = result.outcome;
+    if !job.dry_run {
+        if outcome == JobOutcome::Completed
+            && let Some(started) = result.started_at
+        {
+            shared.job_took((result.finished_at - started).as_seconds_f64());
+        }
+        let count = |o: panos_queue::DeviceOutcome| {
+            result.devices.iter().filter(|d| d.outcome == o).count() as u64
+        };
+        let (upgraded, failed) = (
+            count(panos_queue::DeviceOutcome::Upgraded),
+            count(panos_queue::DeviceOutcome::Failed),
+        );
+        shared.count(|c| {
+            c.devices_upgraded += upgraded;
+            c.devices_failed += failed;
+        });
+    }
     job.result = Some(result);
     let job_id = job.job_id;
     match shared.store.io(move |dir| dir.finish_job(&job)).await {

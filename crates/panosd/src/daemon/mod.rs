@@ -166,7 +166,7 @@ async fn serve<A: PanosApi + 'static>(
     let paths =
         blocking(move || load_upgrade_paths(&paths_file).map_err(DaemonError::from)).await?;
     let store = Store::new(&config.state_dir);
-    let shared = Arc::new(shared::Shared::new(
+    let mut shared = shared::Shared::new(
         store.clone(),
         api.stats(),
         config.config.workers.max,
@@ -174,7 +174,15 @@ async fn serve<A: PanosApi + 'static>(
             engine: config.config.engine(),
             paths: Arc::new(paths),
         },
-    ));
+    );
+    shared.metrics_file = config.config.daemon.metrics_file.clone();
+    let shared = Arc::new(shared);
+    match store.io(|dir| dir.list_device_statuses()).await {
+        Ok(devices) => shared.devices_written(&devices),
+        Err(err) => {
+            tracing::warn!(%err, "cannot read the device status files; the device counts start empty")
+        }
+    }
     shared.set_state(DaemonState::Starting);
     let api = Arc::new(api);
     let stop = CancellationToken::new();

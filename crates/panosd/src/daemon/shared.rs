@@ -4,12 +4,14 @@
 //!
 //! Locks here are std mutexes, never held across an `.await`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use chrono::{DateTime, Utc};
-use panos_queue::{DaemonCounters, DaemonState, JobId, WorkerSlot};
+use panos_queue::{
+    DaemonCounters, DaemonState, DeviceState, DeviceStatus, DurationHistogram, JobId, WorkerSlot,
+};
 use panos_upgrade::{EngineConfig, UpgradePaths};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -39,12 +41,20 @@ pub struct RunningJob {
     pub at: Option<(String, String, DateTime<Utc>)>,
 }
 
+/// Upper bounds of the job duration histogram, in seconds: 5 minutes to 8 hours.
+pub const JOB_DURATION_BOUNDS: &[f64] = &[
+    300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 5400.0, 7200.0, 14400.0, 28800.0,
+];
+
 #[derive(Debug, Default)]
 struct Inner {
     state: Option<DaemonState>,
     paused: bool,
     counters: DaemonCounters,
     running: BTreeMap<JobId, RunningJob>,
+    /// Every device's state as last written to its status file.
+    device_states: HashMap<String, DeviceState>,
+    job_durations: DurationHistogram,
 }
 
 /// The job slots: a semaphore of `workers.max` permits that SIGHUP can resize.
@@ -122,6 +132,8 @@ pub struct Shared {
     /// Held while a device status file is written (jobs) or read, changed and written
     /// (inventory), so the inventory never overwrites a job's newer write.
     pub status_files: Mutex<()>,
+    /// Where the metrics go (`daemon.metrics_file`, relative to the state directory).
+    pub metrics_file: Option<std::path::PathBuf>,
 }
 
 impl Shared {
@@ -133,10 +145,14 @@ impl Shared {
             api_stats,
             workers: Workers::new(workers),
             live: RwLock::new(Arc::new(live)),
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                job_durations: DurationHistogram::with_bounds(JOB_DURATION_BOUNDS),
+                ..Inner::default()
+            }),
             status_changed: Notify::new(),
             wake_scheduler: Notify::new(),
             status_files: Mutex::new(()),
+            metrics_file: None,
         }
     }
 
@@ -193,7 +209,42 @@ impl Shared {
         let mut counters = self.inner().counters;
         counters.api_calls = self.api_stats.calls();
         counters.api_errors = self.api_stats.errors();
+        counters.api_device_not_connected = self.api_stats.device_not_connected();
+        let (limited, waited) = self.api_stats.limiter_waits();
+        counters.rate_limited_requests = limited;
+        counters.rate_limit_wait_ms = u64::try_from(waited.as_millis()).unwrap_or(u64::MAX);
         counters
+    }
+
+    /// Notes the state of device status files just written (or found at start).
+    pub fn devices_written<'a>(&self, statuses: impl IntoIterator<Item = &'a DeviceStatus>) {
+        let mut inner = self.inner();
+        for status in statuses {
+            inner
+                .device_states
+                .insert(status.serial.to_string(), status.state);
+        }
+        drop(inner);
+        self.status_changed.notify_one();
+    }
+
+    /// Known devices by state.
+    pub fn devices_by_state(&self) -> BTreeMap<DeviceState, u64> {
+        let mut by_state = BTreeMap::new();
+        for state in self.inner().device_states.values() {
+            *by_state.entry(*state).or_insert(0) += 1;
+        }
+        by_state
+    }
+
+    /// Records how long a completed upgrade job took.
+    pub fn job_took(&self, secs: f64) {
+        self.inner().job_durations.observe(secs.max(0.0));
+    }
+
+    /// The job duration histogram.
+    pub fn job_durations(&self) -> DurationHistogram {
+        self.inner().job_durations.clone()
     }
 
     /// The devices held by running jobs.

@@ -42,8 +42,10 @@ impl SinkState {
             return;
         };
         if ha.hop_index == 0 {
-            self.roles.insert(ha.first.to_string(), "passive".to_owned());
-            self.roles.insert(ha.second.to_string(), "active".to_owned());
+            self.roles
+                .insert(ha.first.to_string(), "passive".to_owned());
+            self.roles
+                .insert(ha.second.to_string(), "active".to_owned());
         }
     }
 }
@@ -163,7 +165,9 @@ impl JobSink {
                     .status_files
                     .lock()
                     .unwrap_or_else(|p| p.into_inner());
-                dir.write_device_status(&status)
+                dir.write_device_status(&status)?;
+                shared.devices_written([&status]);
+                Ok(())
             })
             .await
         {

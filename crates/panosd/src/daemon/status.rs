@@ -1,5 +1,6 @@
-//! The `status_writer` task: `status/daemon.json` and `status/workers.json`, rewritten every
-//! few seconds and soon after any change (a burst of changes gives one write).
+//! The `status_writer` task: `status/daemon.json`, `status/workers.json` and the metrics file
+//! (`daemon.metrics_file`), rewritten every few seconds and soon after any change (a burst of
+//! changes gives one write).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +30,8 @@ pub async fn write_once(shared: &Shared) {
         },
         queue: depths,
         counters: shared.counters(),
+        devices: shared.devices_by_state(),
+        job_durations: shared.job_durations(),
         last_panorama_contact: shared.api_stats.last_contact(),
         updated_at: Utc::now(),
     };
@@ -37,15 +40,24 @@ pub async fn write_once(shared: &Shared) {
         workers: shared.worker_slots(),
         updated_at: Utc::now(),
     };
+    let metrics = shared
+        .metrics_file
+        .clone()
+        .map(|file| (file, crate::metrics::render(&daemon)));
     let written = shared
         .store
         .io(move |dir| {
             dir.write_daemon_status(&daemon)?;
-            dir.write_workers_status(&workers)
+            dir.write_workers_status(&workers)?;
+            if let Some((file, text)) = metrics {
+                let file = dir.root().join(file);
+                panos_queue::fsio::atomic_write(&file, text.as_bytes())?;
+            }
+            Ok(())
         })
         .await;
     if let Err(err) = written {
-        tracing::error!(%err, "cannot write status/daemon.json or status/workers.json");
+        tracing::error!(%err, "cannot write status/daemon.json, status/workers.json or the metrics file");
     }
 }
 

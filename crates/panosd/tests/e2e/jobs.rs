@@ -127,7 +127,11 @@ async fn an_ha_pair_job_upgrades_both_members() {
         let device = result.devices.iter().find(|d| d.serial.as_str() == s);
         device.and_then(|d| d.ha_role.clone())
     };
-    assert_eq!(role("0002A").as_deref(), Some("active"), "roles at the start");
+    assert_eq!(
+        role("0002A").as_deref(),
+        Some("active"),
+        "roles at the start"
+    );
     assert_eq!(role("0002B").as_deref(), Some("passive"));
     let pair = lab
         .dir()

@@ -2,7 +2,9 @@
 //! crash (the daemon's future dropped mid-install) followed by a restart that finishes the job
 //! without installing twice. Also the inventory and device commands.
 
-use panos_queue::{CommandKind, CommandStatus, DeviceOutcome, JobKind, JobOutcome, QueueFolder};
+use panos_queue::{
+    CommandKind, CommandStatus, DeviceOutcome, DeviceState, JobKind, JobOutcome, QueueFolder,
+};
 use panos_sim::Op;
 use panosd::DaemonError;
 
@@ -364,4 +366,73 @@ async fn an_ha_pair_job_survives_a_crash_between_its_members() {
         assert_eq!(lab.accepted(serial, Op::Restart).len(), 1, "{serial}");
     }
     daemon.stop().await;
+}
+
+/// The metrics file (node_exporter's textfile format) carries the numbers of daemon.json.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_metrics_file_has_the_numbers_of_daemon_json() {
+    let lab = Lab::start(vec![
+        firewall("0016A", "10.1.9"),
+        firewall("0016B", "10.1.9"),
+    ])
+    .await;
+    let daemon = lab.start_daemon();
+    let id = lab.submit(JobKind::Standalone, &["0016A"]);
+    let job = lab.wait_finished(id, 60).await;
+    assert_eq!(job.result.unwrap().outcome, JobOutcome::Completed);
+    daemon.stop().await;
+
+    let status = lab
+        .dir()
+        .read_daemon_status()
+        .unwrap()
+        .expect("daemon.json");
+    let text = std::fs::read_to_string(lab.root().join("status/panosd.prom")).expect("metrics");
+    let scrape =
+        prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).expect("parses");
+    let value = |name: &str, label: Option<(&str, &str)>| -> f64 {
+        let sample = scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == name && label.is_none_or(|(k, v)| s.labels.get(k) == Some(v)))
+            .unwrap_or_else(|| panic!("{name} {label:?} missing from\n{text}"));
+        match &sample.value {
+            prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v) => *v,
+            other => panic!("{name}: {other:?}"),
+        }
+    };
+    let c = &status.counters;
+    assert!(c.api_calls > 0);
+    assert_eq!(value("panosd_api_calls_total", None), c.api_calls as f64);
+    assert_eq!(value("panosd_api_errors_total", None), c.api_errors as f64);
+    assert_eq!(
+        value("panosd_api_device_not_connected_total", None),
+        c.api_device_not_connected as f64
+    );
+    assert!(
+        c.api_device_not_connected > 0,
+        "the reboot's 'not connected' answers are counted apart: {c:?}"
+    );
+    assert_eq!(c.devices_upgraded, 1);
+    assert_eq!(value("panosd_devices_upgraded_total", None), 1.0);
+    assert_eq!(
+        value("panosd_jobs_finished_total", Some(("outcome", "completed"))),
+        1.0
+    );
+    assert_eq!(
+        value("panosd_queue_jobs", Some(("folder", "completed"))),
+        1.0
+    );
+    // Devices by state: the upgraded one done, the other idle from the inventory.
+    let done = status.devices.get(&DeviceState::Done).copied();
+    assert_eq!(done, Some(1), "{:?}", status.devices);
+    assert_eq!(status.devices.get(&DeviceState::Idle).copied(), Some(1));
+    assert_eq!(value("panosd_devices", Some(("state", "done"))), 1.0);
+    assert_eq!(value("panosd_devices", Some(("state", "idle"))), 1.0);
+    assert_eq!(status.job_durations.count, 1);
+    assert!(
+        text.contains("panosd_job_duration_seconds_count 1\n"),
+        "{text}"
+    );
+    assert_eq!(value("panosd_state", Some(("state", "stopping"))), 1.0);
 }
