@@ -6,9 +6,12 @@
 //! - `cargo xtask schema [--check]`: regenerates `docs/schema/*.json` from the Rust types.
 //! - `cargo xtask deploy`: checks `deploy/` (the systemd unit with `systemd-analyze`, the
 //!   tmpfiles.d layout, the example configuration and upgrade paths); also a test.
+//! - `cargo xtask chaos [--quick]`: the reliability suite (crash loop, fault matrix, bad
+//!   input, secrets) against panos-sim and the real `panosd`; `--quick` also runs as a test.
 //! - `cargo xtask dist`: the release binaries, shell completions and man pages in
 //!   `target/dist/` (what `cargo deb -p panosd --no-build` packages; deploy/README.md).
 
+mod chaos;
 mod deploy;
 mod dist;
 mod schema;
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
             format!("{} tidy problem(s)", problems.len())
         }),
         Some("deploy") => deploy::run(&tidy::workspace_root()),
+        Some("chaos") => chaos::run(&args[1..]),
         Some("dist") => dist::run(&tidy::workspace_root()),
         Some("schema") => schema::run(&tidy::workspace_root(), args.iter().any(|a| a == "--check")),
         _ => {
