@@ -1,0 +1,79 @@
+//! The scale part: thousands of simulated devices (10,000; 1,000 with `--quick`) upgraded one
+//! hop each through the real daemon, 50 workers; reports the daemon's peak RSS (`VmHWM`) and
+//! its CPU seconds (user + system) per device upgraded, read from `/proc` before it stops.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::Bench;
+use super::figures::{Figure, Target};
+use super::fleet::{fleet_jobs, one_hop_fleet, paths, run_jobs, tune};
+use super::lab::{Daemon, Lab};
+
+/// Simulated seconds per real second: devices are quick, so the daemon and the API carry the
+/// load.
+const SCALE: f64 = 5000.0;
+/// Requests per real second allowed to the daemon.
+const RATE: u32 = 5000;
+
+/// Runs the scale part.
+pub fn run(bench: &mut Bench) -> Result<(), String> {
+    let devices = if bench.quick { 1_000 } else { 10_000 };
+    let lab = Lab::start(
+        &bench.runtime,
+        one_hop_fleet(devices, 0, 11),
+        SCALE,
+        &paths(),
+        |c| tune(c, SCALE, 50, RATE, 50),
+    )?;
+    let mut daemon = Daemon::start(&bench.panosd, &lab, devices, Duration::from_secs(600))?;
+    let at_start = daemon.usage()?;
+    let jobs = fleet_jobs(&lab);
+    lab.sim.reset_requests();
+    let batch = run_jobs(&lab, &jobs, Duration::from_secs(3600));
+    let usage = daemon.usage();
+    daemon.stop();
+    let api_calls = lab.sim.counters().total;
+    lab.shutdown(&bench.runtime);
+    let (batch, usage) = (batch?, usage?);
+    let per_device_ms = usage.cpu_secs * 1000.0 / batch.upgraded.max(1) as f64;
+    let label = if bench.quick { "1k" } else { "10k" };
+    bench.report(Figure::new(
+        format!("scale.devices_{label}"),
+        batch.upgraded as f64,
+        "devices",
+    ));
+    bench.report(
+        Figure::new(
+            "scale.rss_peak",
+            usage.rss_peak_bytes as f64 / 1_048_576.0,
+            "MB",
+        )
+        .with_target(Target::AtMost(150.0)),
+    );
+    bench.report(
+        Figure::new("scale.cpu_per_device", per_device_ms, "ms").with_target(Target::AtMost(5.0)),
+    );
+    bench.report(Figure::new("scale.wall", batch.makespan.as_secs_f64(), "s"));
+    bench.detail(
+        "scale",
+        json!({
+            "devices": devices, "workers": 50, "time_scale": SCALE, "rate_limit_per_second": RATE,
+            "upgraded": batch.upgraded, "not_upgraded": batch.not_upgraded,
+            "makespan_secs": batch.makespan.as_secs_f64(), "api_calls": api_calls,
+            "rss_peak_bytes": usage.rss_peak_bytes, "cpu_secs": usage.cpu_secs,
+            "rss_peak_bytes_after_inventory": at_start.rss_peak_bytes,
+            "cpu_secs_after_inventory": at_start.cpu_secs,
+        }),
+    );
+    if batch.upgraded != batch.devices {
+        return Err(format!(
+            "{} of {} devices were not upgraded: {}",
+            batch.devices - batch.upgraded,
+            batch.devices,
+            batch.not_upgraded.join("; ")
+        ));
+    }
+    Ok(())
+}
