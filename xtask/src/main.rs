@@ -4,6 +4,7 @@
 //! - `cargo xtask tidy`: the crate dependency rules of DESIGN.md and the module-doc rule (the
 //!   same check runs as a test under plain `cargo test`).
 //! - `cargo xtask schema [--check]`: regenerates `docs/schema/*.json` from the Rust types.
+//! - `cargo xtask bench [--quick]`: the performance figures of issue #10 (docs/benchmarks.md).
 //! - `cargo xtask deploy`: checks `deploy/` (the systemd unit with `systemd-analyze`, the
 //!   tmpfiles.d layout, the example configuration and upgrade paths); also a test.
 //! - `cargo xtask chaos [--quick]`: the reliability suite (crash loop, fault matrix, bad
@@ -11,6 +12,7 @@
 //! - `cargo xtask dist`: the release binaries, shell completions and man pages in
 //!   `target/dist/` (what `cargo deb -p panosd --no-build` packages; deploy/README.md).
 
+mod bench;
 mod chaos;
 mod deploy;
 mod dist;
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("bench") => bench::run(&tidy::workspace_root(), &args[1..]),
         Some("tidy") => tidy::check(&tidy::workspace_root()).map_err(|problems| {
             for problem in &problems {
                 eprintln!("tidy: {problem}");
