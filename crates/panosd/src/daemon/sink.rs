@@ -32,6 +32,9 @@ struct SinkState {
     /// HA pairs: each member's role when the job started (from the engine's first hop once it
     /// decided the order, else from the inventory).
     roles: BTreeMap<String, String>,
+    /// Whether `checkpoint` and `pre_refs` are what the checkpoint file holds: the engine
+    /// announces the same checkpoint again at some steps, and a repeat needs no write.
+    checkpoint_saved: bool,
 }
 
 impl SinkState {
@@ -124,6 +127,8 @@ impl JobSink {
             pair,
             records: BTreeMap::new(),
             roles,
+            // Resumed from the file, or nothing yet (the first checkpoint is written).
+            checkpoint_saved: true,
         };
         state.learn_roles();
         Self {
@@ -208,6 +213,7 @@ impl JobSink {
             .devices
             .entry(serial.clone())
             .or_insert_with(|| DeviceStatus::new(qserial, QState::Queued, Utc::now()));
+        let before = status.clone();
         // A stop of the daemon is not a cancel: the device keeps its state until the job
         // resumes.
         if !(stopping && p.state == DeviceState::Cancelled) {
@@ -234,6 +240,10 @@ impl JobSink {
             }
             DeviceState::Cancelled => status.manual_action = Some(p.message.clone()),
             _ => {}
+        }
+        if *status == before {
+            // The same news again (a poll that saw no change): the files already say it.
+            return;
         }
         status.updated_at = Utc::now();
         let device = status.clone();
@@ -266,7 +276,8 @@ impl JobSink {
         }
     }
 
-    async fn save_checkpoint(&self, state: &SinkState) {
+    /// Writes the checkpoint file; returns whether it was written.
+    async fn save_checkpoint(&self, state: &SinkState) -> bool {
         let file = CheckpointFile {
             schema_version: 1,
             job_id: self.job_id,
@@ -274,8 +285,12 @@ impl JobSink {
             pre_snapshots: state.pre_refs.clone(),
             updated_at: Utc::now(),
         };
-        if let Err(err) = self.shared.store.write_checkpoint(file).await {
-            tracing::error!(%err, "cannot write the job checkpoint: a crash now would resume from an older point");
+        match self.shared.store.write_checkpoint(file).await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::error!(%err, "cannot write the job checkpoint: a crash now would resume from an older point");
+                false
+            }
         }
     }
 
@@ -346,7 +361,7 @@ impl JobSink {
                 hop_index,
                 file: relative,
             });
-            self.save_checkpoint(&state).await;
+            state.checkpoint_saved = self.save_checkpoint(&state).await;
         }
         state.records.insert(key, (path, record));
     }
@@ -389,9 +404,12 @@ impl ProgressSink for JobSink {
             Event::Progress(progress) => self.progress(progress).await,
             Event::Checkpoint(checkpoint) => {
                 let mut state = self.state.lock().await;
+                if state.checkpoint_saved && state.checkpoint.as_ref() == Some(&checkpoint) {
+                    return;
+                }
                 state.checkpoint = Some(checkpoint);
                 state.learn_roles();
-                self.save_checkpoint(&state).await;
+                state.checkpoint_saved = self.save_checkpoint(&state).await;
             }
             Event::Audit(record) => {
                 let line = crate::audit::AuditLine {
@@ -452,5 +470,64 @@ impl ProgressSink for JobSink {
                     .await;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use panos_upgrade::event::DeviceCheckpoint;
+
+    async fn sink(root: &std::path::Path) -> (JobSink, Store, JobId) {
+        let store = Store::new(root);
+        store.create().await.unwrap();
+        let shared = Arc::new(Shared::new(
+            store.clone(),
+            Arc::default(),
+            1,
+            super::super::shared::Live {
+                engine: panos_upgrade::EngineConfig::default(),
+                paths: Arc::default(),
+            },
+        ));
+        let job_id = JobId::new_random();
+        let device = DeviceStatus::new("0001".parse().unwrap(), QState::Queued, Utc::now());
+        let sink = JobSink::new(shared, job_id, None, vec![device], None, None, Vec::new());
+        (sink, store, job_id)
+    }
+
+    fn checkpoint(job_id: JobId, installed: bool) -> JobCheckpoint {
+        let mut device = DeviceCheckpoint::new("0001".parse().unwrap(), None, Vec::new());
+        device.installed = installed;
+        JobCheckpoint {
+            job_id: job_id.to_string(),
+            devices: vec![device],
+            ha: None,
+        }
+    }
+
+    /// A checkpoint announced again unchanged is not written again; a changed one is.
+    #[tokio::test]
+    async fn a_repeated_checkpoint_is_written_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (sink, store, job_id) = sink(tmp.path()).await;
+        let file = store.checkpoint_path(job_id);
+        let written_at = || {
+            let json: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+            json["updated_at"].as_str().unwrap().to_owned()
+        };
+        sink.emit(Event::Checkpoint(checkpoint(job_id, false)))
+            .await;
+        let first = written_at();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        sink.emit(Event::Checkpoint(checkpoint(job_id, false)))
+            .await;
+        assert_eq!(written_at(), first, "the same checkpoint: no new write");
+        sink.emit(Event::Checkpoint(checkpoint(job_id, true))).await;
+        assert_ne!(written_at(), first, "a changed checkpoint is written");
+        let (resume, _) = store.resume_state(job_id).await;
+        assert!(resume.checkpoint.unwrap().devices[0].installed);
     }
 }
