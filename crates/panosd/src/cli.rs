@@ -14,7 +14,7 @@ pub struct Args {
     /// The state directory [default: $PANOS_UPGRADE_HOME, else /var/lib/panos-upgrade].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
-    /// The configuration file [default: <state-dir>/config/config.json].
+    /// The configuration file [default: config/config.json in the state directory].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Log to the console too (the default when standard error is a terminal).
