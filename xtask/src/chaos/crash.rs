@@ -155,6 +155,24 @@ pub fn run(
         .flat_map(|j| j.result.iter().flat_map(|r| r.devices.iter()))
         .filter(|d| d.outcome == DeviceOutcome::Failed)
         .count();
+    // Failures of devices without an injected fault break no invariant (they say what to
+    // do) but a crash should not cause one: each is shown.
+    for job in &outcomes {
+        let Some(result) = &job.result else { continue };
+        for d in &result.devices {
+            if d.outcome == DeviceOutcome::Failed
+                && !injected.iter().any(|s| s == d.serial.as_str())
+            {
+                phase.notes.push(format!(
+                    "{} failed without an injected fault at step {}: {} (manual action: {})",
+                    d.serial,
+                    d.step.as_deref().unwrap_or("?"),
+                    d.error.as_deref().unwrap_or("no error"),
+                    d.manual_action.as_deref().unwrap_or("none")
+                ));
+            }
+        }
+    }
     let count = |o: JobOutcome| {
         outcomes
             .iter()

@@ -170,6 +170,8 @@ pub struct Phase {
     pub figures: Vec<(String, String)>,
     /// A table to print after the figures.
     pub table: Option<String>,
+    /// Things worth a look that break no invariant.
+    pub notes: Vec<String>,
     /// Everything that must not have happened.
     pub violations: Vec<String>,
 }
@@ -200,6 +202,9 @@ impl Phase {
         ));
         if let Some(table) = &self.table {
             out.push_str(table);
+        }
+        for note in &self.notes {
+            out.push_str(&format!("  note: {note}\n"));
         }
         const SHOWN: usize = 40;
         for v in self.violations.iter().take(SHOWN) {
