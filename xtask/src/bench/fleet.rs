@@ -264,7 +264,7 @@ pub fn makespan(bench: &mut Bench) -> Result<(), String> {
             "sim_elapsed_secs": sim_elapsed.as_secs_f64(),
             "bound": bound, "upgraded": batch.upgraded, "devices_in_jobs": batch.devices,
             "not_upgraded": batch.not_upgraded, "api_calls_by_op": by_op,
-            "daemon_cpu_secs": usage.as_ref().ok().map(|u| u.cpu_secs),
+            "daemon_cpu_secs": usage.as_ref().ok().map(|u| u.cpu_secs), "daemon_system_cpu_secs": usage.as_ref().ok().map(|u| u.system_secs),
             "daemon_rss_peak_bytes": usage.as_ref().ok().map(|u| u.rss_peak_bytes),
         }),
     );

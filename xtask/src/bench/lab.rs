@@ -115,6 +115,8 @@ pub struct Usage {
     pub rss_peak_bytes: u64,
     /// `utime + stime`, seconds.
     pub cpu_secs: f64,
+    /// `stime` alone (the kernel's share: file writes, fsync, sockets), seconds.
+    pub system_secs: f64,
 }
 
 /// The real `panosd` running on a lab's state directory.
@@ -212,10 +214,13 @@ pub fn proc_usage(pid: u32) -> Result<Usage, String> {
         .map_err(|e| format!("cannot read /proc/{pid}/stat: {e}"))?;
     let rss_peak_bytes =
         vm_hwm_bytes(&status).ok_or_else(|| format!("no VmHWM in /proc/{pid}/status"))?;
-    let ticks = cpu_ticks(&stat).ok_or_else(|| format!("cannot parse /proc/{pid}/stat"))?;
+    let (user, system) =
+        cpu_ticks(&stat).ok_or_else(|| format!("cannot parse /proc/{pid}/stat"))?;
+    let hz = clock_ticks_per_second();
     Ok(Usage {
         rss_peak_bytes,
-        cpu_secs: ticks as f64 / clock_ticks_per_second(),
+        cpu_secs: (user + system) as f64 / hz,
+        system_secs: system as f64 / hz,
     })
 }
 
@@ -226,15 +231,15 @@ pub fn vm_hwm_bytes(status: &str) -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// `utime + stime` (fields 14 and 15) of a `/proc/<pid>/stat` line, in clock ticks. The
+/// `utime` and `stime` (fields 14 and 15) of a `/proc/<pid>/stat` line, in clock ticks. The
 /// command name (field 2) may hold spaces and parentheses: fields are counted after its `)`.
-pub fn cpu_ticks(stat: &str) -> Option<u64> {
+pub fn cpu_ticks(stat: &str) -> Option<(u64, u64)> {
     let rest = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // `rest` starts at field 3 (state): utime is field 14, index 11 here.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(utime + stime)
+    Some((utime, stime))
 }
 
 /// `getconf CLK_TCK`, 100 when it cannot be asked (the value on every Linux platform).
@@ -282,7 +287,7 @@ mod tests {
     #[test]
     fn proc_fields_are_read_after_the_command_name() {
         let stat = "4242 (panosd (x) y) S 1 4242 4242 0 -1 4194560 2000 0 0 0 150 25 0 0 20 0 9 0";
-        assert_eq!(cpu_ticks(stat), Some(175));
+        assert_eq!(cpu_ticks(stat), Some((150, 25)));
         assert_eq!(cpu_ticks("garbage"), None);
         let status = "Name:\tpanosd\nVmPeak:\t  900 kB\nVmHWM:\t   84000 kB\nVmRSS:\t 80000 kB\n";
         assert_eq!(vm_hwm_bytes(status), Some(84_000 * 1024));

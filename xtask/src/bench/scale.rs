@@ -62,7 +62,7 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
             "devices": devices, "workers": 50, "time_scale": SCALE, "rate_limit_per_second": RATE,
             "upgraded": batch.upgraded, "not_upgraded": batch.not_upgraded,
             "makespan_secs": batch.makespan.as_secs_f64(), "api_calls": api_calls,
-            "rss_peak_bytes": usage.rss_peak_bytes, "cpu_secs": usage.cpu_secs,
+            "rss_peak_bytes": usage.rss_peak_bytes, "cpu_secs": usage.cpu_secs, "system_cpu_secs": usage.system_secs,
             "rss_peak_bytes_after_inventory": at_start.rss_peak_bytes,
             "cpu_secs_after_inventory": at_start.cpu_secs,
         }),
