@@ -22,7 +22,7 @@ use tokio::runtime::Runtime;
 
 use super::lab::{Lab, LabConfig, Unit, generated_fleet};
 use super::observe::{Observer, Schemas};
-use super::process::{kill_now, signal, wait_exit};
+use super::process::{Running, kill_now, signal, wait_exit};
 use super::rng::Rng;
 use super::{Options, Phase, sends};
 
@@ -320,7 +320,7 @@ fn intrude_once(
 fn wait_all_filed(
     dir: &StateDir,
     jobs: &[(JobId, Unit)],
-    daemon: &mut Child,
+    daemon: &mut Running,
     intruders: &HashSet<u32>,
     phase: &mut Phase,
 ) -> bool {

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use panos_client::SoftwareVersion;
 use panos_queue::{Job, JobId, JobKind, StateDir};
@@ -15,6 +15,8 @@ use panos_sim::{Catalog, DeviceSpec, FleetShape, FleetSpec, SimConfig, SimHandle
 use panosd::Config;
 use secrecy::SecretString;
 use tokio::runtime::Runtime;
+
+use super::process::Running;
 
 /// How the lab's daemon is set up.
 #[derive(Debug, Clone)]
@@ -288,7 +290,7 @@ impl Lab {
 
     /// Starts `panosd` on the state directory, as systemd would (`PANOS_UPGRADE_HOME`, no
     /// terminal); its standard error goes to a new file under the scratch directory.
-    pub fn spawn_daemon(&mut self, panosd: &Path) -> Result<Child, String> {
+    pub fn spawn_daemon(&mut self, panosd: &Path) -> Result<Running, String> {
         self.started += 1;
         let log = self.stderr_file(self.started);
         let stderr = File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
@@ -301,6 +303,7 @@ impl Lab {
             .stdout(Stdio::null())
             .stderr(stderr)
             .spawn()
+            .map(Running)
             .map_err(|e| format!("cannot start {}: {e}", panosd.display()))
     }
 

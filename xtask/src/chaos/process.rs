@@ -8,6 +8,32 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+/// A child process that is killed (SIGKILL) and reaped when dropped, so an early return
+/// never leaves a daemon running.
+pub struct Running(pub Child);
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Sends `signal` to `child` (ignored when it is gone already).
 pub fn signal(child: &Child, signal: Signal) {
     let _ = kill(Pid::from_raw(child.id() as i32), signal);
