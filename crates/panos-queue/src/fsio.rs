@@ -243,6 +243,15 @@ pub fn is_candidate(name: &OsStr) -> bool {
 
 /// The candidate files of a directory, sorted by name. A missing directory is empty.
 pub fn list_candidates(dir: &Path) -> Result<Vec<PathBuf>> {
+    Ok(list_candidates_ino(dir)?
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect())
+}
+
+/// [`list_candidates`] with each file's inode number, as the directory listing gives it
+/// (no `stat` per file).
+pub fn list_candidates_ino(dir: &Path) -> Result<Vec<(PathBuf, u64)>> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -252,7 +261,7 @@ pub fn list_candidates(dir: &Path) -> Result<Vec<PathBuf>> {
     for entry in entries {
         let entry = entry.map_err(|err| QueueError::io("list", dir, err))?;
         if is_candidate(&entry.file_name()) {
-            out.push(entry.path());
+            out.push((entry.path(), std::os::unix::fs::DirEntryExt::ino(&entry)));
         }
     }
     out.sort();

@@ -1,6 +1,7 @@
 //! Scanning `pending/`: [`StateDir::scan_pending`] and, for a daemon that rescans often,
-//! [`StateDir::scan_pending_with`] and its [`PendingIndex`] (only new or changed files are
-//! read again). Also the reading of one candidate file shared with the command scan.
+//! [`StateDir::scan_pending_with`] and its [`PendingIndex`] (only new or replaced files are
+//! read again, told by the inode number of the directory listing, so a rescan of a long
+//! backlog costs one directory read, not a `stat` per file). Also the reading of one candidate file shared with the command scan.
 //!
 //! Order: higher `priority` first (default 0); then submission time (`submitted_at`, else the
 //! file's modification time), oldest first; then file name.
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::error::Result;
-use crate::fsio::{ReadFailure, decode, list_candidates, read_guarded};
+use crate::fsio::{ReadFailure, decode, list_candidates_ino, read_guarded};
 use crate::layout::{QueueFolder, StateDir};
 use crate::quarantine::{RejectedFile, move_aside_or_log};
 use crate::types::job::Job;
@@ -32,33 +33,12 @@ pub struct PendingJob {
     pub submitted_at: DateTime<Utc>,
 }
 
-/// What identifies a file's content without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileKey {
-    dev: u64,
-    ino: u64,
-    len: u64,
-    mtime: i64,
-    mtime_nsec: i64,
-}
-
-impl FileKey {
-    fn of(meta: &fs::Metadata) -> Self {
-        Self {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            len: meta.len(),
-            mtime: meta.mtime(),
-            mtime_nsec: meta.mtime_nsec(),
-        }
-    }
-}
-
 /// The jobs of `pending/` already read, so a rescan reads only new or changed files (see
 /// [`StateDir::scan_pending_with`]).
 #[derive(Debug, Default)]
 pub struct PendingIndex {
-    known: HashMap<String, (FileKey, PendingJob)>,
+    /// By file name: the inode read and what it held.
+    known: HashMap<String, (u64, PendingJob)>,
 }
 
 /// What a scan found.
@@ -186,25 +166,26 @@ impl StateDir {
         self.scan_pending_with(&mut PendingIndex::default())
     }
 
-    /// [`StateDir::scan_pending`], re-reading only files that are new or changed since the
-    /// last scan with the same `index` (same inode, size and modification time: unchanged).
-    /// A claim always re-reads the file it claimed, so the index never decides what runs.
+    /// [`StateDir::scan_pending`], re-reading only files that are new or replaced since the
+    /// last scan with the same `index`: a name listed with the inode it had is taken as
+    /// unchanged. Submitters replace files by rename (a new inode); a file rewritten in place
+    /// keeps the content first read here until it is claimed. A claim always re-reads the
+    /// file it claimed, so the index never decides what runs.
     pub fn scan_pending_with(&self, index: &mut PendingIndex) -> Result<Scan<PendingJob>> {
         let failed = self.queue_dir(QueueFolder::Failed);
         let mut scan = Scan::default();
         let mut seen = HashMap::with_capacity(index.known.len());
-        for path in list_candidates(&self.queue_dir(QueueFolder::Pending))? {
+        for (path, ino) in list_candidates_ino(&self.queue_dir(QueueFolder::Pending))? {
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default()
                 .to_owned();
-            let key = fs::symlink_metadata(&path).ok().map(|m| FileKey::of(&m));
-            if let (Some(key), Some((known_key, known))) = (key, index.known.remove(&name))
-                && key == known_key
+            if let Some((known_ino, known)) = index.known.remove(&name)
+                && known_ino == ino
             {
                 scan.items.push(known.clone());
-                seen.insert(name, (key, known));
+                seen.insert(name, (ino, known));
                 continue;
             }
             let refused = match read_candidate::<Job>(&path) {
@@ -223,8 +204,10 @@ impl StateDir {
                             job,
                             submitted_at,
                         };
-                        if let Some(key) = key {
-                            seen.insert(name, (key, pending.clone()));
+                        // Indexed only when the file read is the one listed: one replaced
+                        // in between is read again at the next scan.
+                        if meta.ino() == ino {
+                            seen.insert(name, (ino, pending.clone()));
                         }
                         scan.items.push(pending);
                         continue;

@@ -165,6 +165,11 @@ async fn initial_statuses(shared: &Shared, job: &Job) -> Vec<DeviceStatus> {
         .collect()
 }
 
+/// Files a claimed job that was not run as failed, with `reason`.
+pub(super) async fn file_unrun(shared: &Shared, job: Job, reason: String) {
+    file(shared, job, failed_result(Utc::now(), reason)).await;
+}
+
 /// Files the job with its result and counts it.
 async fn file(shared: &Shared, mut job: Job, result: panos_queue::JobResult) {
     let outcome = result.outcome;

@@ -140,13 +140,34 @@ impl<A: PanosApi + 'static> Scheduler<A> {
             // Registered before the claim, so a cancel command arriving meanwhile finds it.
             let job_id = pending.job.job_id;
             let cancel = self.stop.child_token();
-            self.shared.start_job(job_id, serials, cancel.clone());
+            self.shared
+                .start_job(job_id, serials.clone(), cancel.clone());
             let claimed = {
                 let pending = pending.clone();
                 self.shared.store.io(move |dir| dir.claim(&pending)).await
             };
             match claimed {
                 Ok(Some(active)) => {
+                    let claimed: Vec<String> =
+                        active.job.devices.iter().map(ToString::to_string).collect();
+                    if claimed != serials {
+                        // The file was replaced between the scan and the claim: its devices
+                        // were never reserved, so it must not run.
+                        tracing::error!(
+                            %job_id, scanned = ?serials, claimed = ?claimed,
+                            "the job file changed while it was claimed; filed as failed"
+                        );
+                        self.shared.end_job(job_id);
+                        drop(permit);
+                        let reason = format!(
+                            "the job file was replaced while panosd claimed it (devices {} became {}); \
+                             nothing was done: submit a new job (a new job_id) instead of editing a pending one",
+                            serials.join(", "),
+                            claimed.join(", ")
+                        );
+                        super::job::file_unrun(&self.shared, active.job, reason).await;
+                        continue;
+                    }
                     tracing::info!(job_id = %active.job.job_id, "job claimed");
                     self.spawn(active, permit, cancel).await;
                 }
