@@ -125,6 +125,15 @@ impl Options {
                         .filter(|s| s.is_finite() && *s >= 1.0)
                         .ok_or_else(|| format!("--time-scale: {text:?} is not a factor >= 1"))?;
                 }
+                "--kill-ms" => {
+                    let text = value("LO-HI")?;
+                    let range = text
+                        .split_once('-')
+                        .and_then(|(lo, hi)| Some((lo.parse().ok()?, hi.parse().ok()?)))
+                        .filter(|(lo, hi)| lo < hi);
+                    options.kill_ms =
+                        range.ok_or_else(|| format!("--kill-ms: {text:?} is not LO-HI"))?;
+                }
                 "--release" => options.release = true,
                 "--debug" => options.release = false,
                 "--panosd" => options.panosd = Some(value("a file")?.into()),
@@ -158,7 +167,8 @@ pub const KNOWN_FINDING: &str = "known finding: ";
 
 /// The command's usage.
 pub const USAGE: &str = "usage: cargo xtask chaos [--quick] [--kills N] [--devices N] \
-[--ha-pairs N] [--seed N] [--time-scale X] [--workers N] [--bad-files N] [--release|--debug] \
+[--ha-pairs N] [--seed N] [--kill-ms LO-HI] [--time-scale X] [--workers N] [--bad-files N] \
+[--release|--debug] \
 [--panosd FILE] [--only crash,matrix,bad-input]";
 
 /// One phase's results.
@@ -336,8 +346,12 @@ mod tests {
     #[test]
     fn options_parse_and_refuse() {
         let args = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
-        let o = Options::parse(&args("--quick --kills 9 --seed 3 --only crash")).unwrap();
-        assert_eq!((o.kills, o.seed, o.devices), (9, 3, 20));
+        let o = Options::parse(&args(
+            "--quick --kills 9 --seed 3 --kill-ms 5-50 --only crash",
+        ))
+        .unwrap();
+        assert_eq!((o.kills, o.seed, o.devices, o.kill_ms), (9, 3, 20, (5, 50)));
+        assert!(Options::parse(&args("--kill-ms 50-5")).is_err());
         assert_eq!(o.phases, ["crash"]);
         assert_eq!(Options::parse(&[]).unwrap().kills, 30);
         assert!(Options::parse(&args("--kills")).is_err());
