@@ -288,7 +288,7 @@ fn the_deb_package_names_files_that_exist_and_what_dist_writes() {
         };
         let (source, dest) = (source.as_str().unwrap(), dest.as_str().unwrap());
         destinations.push(dest.to_string());
-        if let Some(generated) = source.strip_prefix("target/release/../dist/") {
+        if let Some(generated) = source.strip_prefix("../../target/dist/") {
             // A glob of what `generate` writes, e.g. completions/bash/*.
             let dir = dist.path().join(generated.trim_end_matches("/*"));
             assert!(
