@@ -16,6 +16,7 @@ use super::Bench;
 use super::bound::{self, lower_bound};
 use super::figures::{Figure, Target};
 use super::lab::{Daemon, Lab, wait_until};
+use super::phases;
 
 /// The version every device starts on, and its one hop.
 pub const FROM: &str = "11.1.4";
@@ -221,6 +222,11 @@ pub fn makespan(bench: &mut Bench) -> Result<(), String> {
     daemon.stop();
     let counters = lab.sim.counters();
     let sim_elapsed = lab.sim.sim_elapsed();
+    let serials: Vec<Vec<String>> = jobs
+        .iter()
+        .map(|j| j.devices.iter().map(|s| s.as_str().to_owned()).collect())
+        .collect();
+    let phases = phases::phases(&lab.sim.requests(), &Timings::default(), &serials);
     lab.shutdown(&bench.runtime);
     let batch = batch?;
     let shape = bound::FleetShape {
@@ -249,6 +255,16 @@ pub fn makespan(bench: &mut Bench) -> Result<(), String> {
         batch.upgraded as f64,
         "devices",
     ));
+    bench.report(Figure::new(
+        "fleet.standalone_job",
+        phases.standalone_job_secs,
+        "sim s",
+    ));
+    bench.report(Figure::new(
+        "fleet.ha_pair_job",
+        phases.pair_job_secs,
+        "sim s",
+    ));
     let by_op: BTreeMap<String, u64> = counters
         .by_op
         .iter()
@@ -262,7 +278,7 @@ pub fn makespan(bench: &mut Bench) -> Result<(), String> {
             "rate_limit_per_second": rate, "from": FROM, "to": TO,
             "makespan_secs": secs, "makespan_sim_secs": secs * SCALE,
             "sim_elapsed_secs": sim_elapsed.as_secs_f64(),
-            "bound": bound, "upgraded": batch.upgraded, "devices_in_jobs": batch.devices,
+            "bound": bound, "phases_sim_secs": phases, "upgraded": batch.upgraded, "devices_in_jobs": batch.devices,
             "not_upgraded": batch.not_upgraded, "api_calls_by_op": by_op,
             "daemon_cpu_secs": usage.as_ref().ok().map(|u| u.cpu_secs), "daemon_system_cpu_secs": usage.as_ref().ok().map(|u| u.system_secs),
             "daemon_rss_peak_bytes": usage.as_ref().ok().map(|u| u.rss_peak_bytes),

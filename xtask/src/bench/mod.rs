@@ -19,6 +19,7 @@ mod cli;
 mod figures;
 mod fleet;
 mod lab;
+mod phases;
 mod pickup;
 mod scale;
 mod validation;
