@@ -102,6 +102,24 @@ impl Lab {
         serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
     }
 
+    /// The daemon's text log lines that contain `needle` (at most ten).
+    pub fn log_lines_containing(&self, needle: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.dir().text_logs_dir()) else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .flat_map(|text| {
+                text.lines()
+                    .filter(|l| l.contains(needle))
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .take(10)
+            .collect()
+    }
+
     /// Stops the simulator.
     pub fn shutdown(self, runtime: &Runtime) {
         runtime.block_on(self.sim.shutdown());

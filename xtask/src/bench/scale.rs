@@ -27,7 +27,9 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
         &paths(),
         |c| tune(c, SCALE, 50, RATE, 50),
     )?;
-    let mut daemon = Daemon::start(&bench.panosd, &lab, devices, Duration::from_secs(600))?;
+    // Jobs do not need the inventory: the run starts once the daemon is up, whether or not
+    // its inventory of thousands of devices succeeds (the details say).
+    let mut daemon = Daemon::start(&bench.panosd, &lab, 0, Duration::from_secs(60))?;
     let at_start = daemon.usage()?;
     let jobs = fleet_jobs(&lab);
     lab.sim.reset_requests();
@@ -35,6 +37,7 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
     let usage = daemon.usage();
     daemon.stop();
     let api_calls = lab.sim.counters().total;
+    let inventory_warnings = lab.log_lines_containing("inventory not refreshed");
     lab.shutdown(&bench.runtime);
     let (batch, usage) = (batch?, usage?);
     let per_device_ms = usage.cpu_secs * 1000.0 / batch.upgraded.max(1) as f64;
@@ -63,8 +66,9 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
             "upgraded": batch.upgraded, "not_upgraded": batch.not_upgraded,
             "makespan_secs": batch.makespan.as_secs_f64(), "api_calls": api_calls,
             "rss_peak_bytes": usage.rss_peak_bytes, "cpu_secs": usage.cpu_secs, "system_cpu_secs": usage.system_secs,
-            "rss_peak_bytes_after_inventory": at_start.rss_peak_bytes,
-            "cpu_secs_after_inventory": at_start.cpu_secs,
+            "rss_peak_bytes_at_start": at_start.rss_peak_bytes,
+            "cpu_secs_at_start": at_start.cpu_secs,
+            "inventory_warnings": inventory_warnings,
         }),
     );
     if batch.upgraded != batch.devices {
