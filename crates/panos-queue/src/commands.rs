@@ -7,6 +7,7 @@
 //! [`StateDir::command_result`] (that is: `processed/<name>`, or for a refused file
 //! `processed/<name>.reason.json`, which is written before the file is moved).
 
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::path::PathBuf;
@@ -82,11 +83,34 @@ impl StateDir {
     }
 
     /// Every valid command in `incoming/`, in name (so submission-time) order; bad files are
-    /// moved to `processed/` with a reason file.
+    /// moved to `processed/` with a reason file, and so is a command whose `command_id` was
+    /// used already (by an earlier file in `incoming/`, or one in `processed/`): an id names
+    /// one command, run once. A file whose result is already in `processed/` under the same
+    /// name (the daemon stopped between filing the result and removing the file) is removed.
     pub fn scan_commands(&self) -> Result<Scan<IncomingCommand>> {
         let processed = self.commands_processed_dir();
         let mut scan = Scan::default();
-        for path in list_candidates(&self.commands_incoming_dir())? {
+        let incoming = list_candidates(&self.commands_incoming_dir())?;
+        // The ids already run: `<stamp>_<command_id>.json` in processed/ (reason files and
+        // moved-aside files do not count).
+        let mut used: HashMap<String, String> = HashMap::new();
+        let mut filed: HashSet<String> = HashSet::new();
+        if !incoming.is_empty() {
+            for path in list_candidates(&processed)? {
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                if let Some(id) = name
+                    .strip_suffix(".json")
+                    .and_then(|stem| stem.rsplit_once('_'))
+                    .map(|(_, id)| id)
+                {
+                    used.entry(id.to_owned()).or_insert_with(|| name.to_owned());
+                    filed.insert(name.to_owned());
+                }
+            }
+        }
+        for path in incoming {
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
@@ -101,6 +125,25 @@ impl StateDir {
                 Candidate::Refused(reason) => reason,
                 Candidate::Valid(command, _) => match check_name(&name, &command) {
                     Ok(()) => {
+                        let id = command.command_id.to_string();
+                        if filed.contains(&name) {
+                            // Already run and filed; only the removal was missed.
+                            if let Err(err) = fs::remove_file(&path)
+                                && err.kind() != io::ErrorKind::NotFound
+                            {
+                                tracing::error!(%err, file = %path.display(), "cannot remove a command already processed");
+                            }
+                            continue;
+                        }
+                        if let Some(other) = used.get(&id) {
+                            let reason = format!(
+                                "has a command_id already used ({other}): a command_id names one command; submit a new command with a new command_id"
+                            );
+                            scan.rejected
+                                .extend(move_aside_or_log(&path, &processed, &reason));
+                            continue;
+                        }
+                        used.insert(id, name.clone());
                         scan.items.push(IncomingCommand {
                             name,
                             path,

@@ -25,7 +25,8 @@ pub struct Rejection {
     pub schema_version: SchemaVersion,
     /// The file's name as submitted (non-UTF-8 bytes shown as U+FFFD).
     pub file: String,
-    /// The file's name where it is now (differs from `file` only when that name was taken).
+    /// The file's name where it is now: differs from `file` when that name was taken (then
+    /// `<stem>.<n>.json`), was not UTF-8, or was longer than 200 bytes (then cut, ending `~`).
     pub moved_to: String,
     /// Why it was refused, for people.
     pub reason: String,
@@ -55,6 +56,30 @@ pub fn reason_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
+/// The longest name given to a file moved aside, in bytes: with `.<n>` for a taken name and
+/// `.reason.json` beside it, the reason file's name stays within the usual 255-byte limit.
+const MAX_MOVED_NAME: usize = 200;
+
+/// The name a refused file gets: its own when that is UTF-8 and short enough, else a readable
+/// one (non-UTF-8 bytes as U+FFFD, cut to [`MAX_MOVED_NAME`] bytes and marked with `~`), so
+/// the reason file can be written beside it and `moved_to` names a real file.
+fn safe_name(name: &OsStr) -> OsString {
+    match name.to_str() {
+        Some(text) if text.len() <= MAX_MOVED_NAME => name.to_owned(),
+        _ => {
+            let lossy = name.to_string_lossy();
+            if lossy.len() <= MAX_MOVED_NAME {
+                return OsString::from(lossy.into_owned());
+            }
+            let mut cut = MAX_MOVED_NAME - 1;
+            while !lossy.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            OsString::from(format!("{}~", &lossy[..cut]))
+        }
+    }
+}
+
 /// A name in `dir` not yet taken: `name`, else `<stem>.1.json`, `<stem>.2.json`, …
 pub(crate) fn free_name(dir: &Path, name: &OsStr) -> PathBuf {
     let first = dir.join(name);
@@ -80,7 +105,7 @@ pub(crate) fn free_name(dir: &Path, name: &OsStr) -> PathBuf {
 /// Moves `path` into `dest_dir` with a reason file. `Ok(None)` when the file vanished first.
 pub fn move_aside(path: &Path, dest_dir: &Path, reason: &str) -> Result<Option<RejectedFile>> {
     let name = path.file_name().unwrap_or_default();
-    let dest = free_name(dest_dir, name);
+    let dest = free_name(dest_dir, &safe_name(name));
     let rejection = Rejection {
         schema_version: SchemaVersion,
         file: name.to_string_lossy().into_owned(),
@@ -167,5 +192,29 @@ mod tests {
                 .is_none()
         );
         assert!(!dst.join("gone.json.reason.json").exists());
+    }
+
+    /// A name too long for `<name>.reason.json`, or not UTF-8, is moved under a shortened,
+    /// readable name that `moved_to` names exactly.
+    #[test]
+    fn long_and_non_utf8_names_are_moved_under_a_name_that_exists() {
+        use std::os::unix::ffi::OsStrExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let (src, dst) = (tmp.path().join("src"), tmp.path().join("dst"));
+        fs::create_dir_all(&src).unwrap();
+        fs::create_dir_all(&dst).unwrap();
+        let long = format!("{}.json", "é".repeat(120));
+        let odd = OsStr::from_bytes(b"job-\xff\xfe.json").to_owned();
+        for name in [OsString::from(&long), odd] {
+            let file = src.join(&name);
+            fs::write(&file, b"x").unwrap();
+            let moved = move_aside(&file, &dst, "bad").unwrap().unwrap();
+            assert!(!file.exists(), "{name:?} left in place");
+            let reason: Rejection =
+                serde_json::from_slice(&fs::read(reason_path(&moved.to)).unwrap()).unwrap();
+            assert!(dst.join(&reason.moved_to).is_file(), "{reason:?}");
+            assert!(reason.moved_to.len() <= MAX_MOVED_NAME);
+            assert_eq!(reason.file, name.to_string_lossy());
+        }
     }
 }

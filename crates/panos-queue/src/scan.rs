@@ -158,6 +158,26 @@ fn modified(meta: &fs::Metadata) -> DateTime<Utc> {
 }
 
 impl StateDir {
+    /// Refuses a pending file whose job id is already active or filed: a job id names one
+    /// job, and a copy must not run the upgrade again.
+    fn check_job_id_unused(&self, name: &str) -> Result<(), String> {
+        let used = [
+            QueueFolder::Active,
+            QueueFolder::Completed,
+            QueueFolder::Failed,
+            QueueFolder::Cancelled,
+        ]
+        .into_iter()
+        .find(|folder| fs::symlink_metadata(self.job_path(*folder, name)).is_ok());
+        match used {
+            Some(folder) => Err(format!(
+                "has a job_id already used (in {}/): a job_id names one job; submit a new job with a new job_id",
+                folder.name()
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Every valid job in `pending/`, in processing order (see the module doc); bad files are
     /// moved to `failed/` with a reason. Jobs whose `not_before` is in the future are
     /// included: check [`Job::is_due`] before claiming. Reads every file; a daemon that
@@ -195,7 +215,9 @@ impl StateDir {
                     continue;
                 }
                 Candidate::Refused(reason) => reason,
-                Candidate::Valid(job, meta) => match check_job_file(&name, &job) {
+                Candidate::Valid(job, meta) => match check_job_file(&name, &job)
+                    .and_then(|()| self.check_job_id_unused(&name))
+                {
                     Ok(()) => {
                         let submitted_at = job.submitted_at.unwrap_or_else(|| modified(&meta));
                         let pending = PendingJob {

@@ -129,3 +129,53 @@ fn a_bad_command_is_rejected_with_a_reason_the_client_can_wait_for() {
         );
     }
 }
+
+/// A command id names one command: a second file with the same id (waiting beside the first,
+/// or arriving after it ran) is refused with a reason; a file whose result is already filed
+/// under its own name is only removed.
+#[test]
+fn a_command_id_runs_once() {
+    let (_tmp, state) = state();
+    let incoming = state.commands_incoming_dir();
+    let c = Command::new(CommandId::new_random(), CommandKind::Pause);
+    let bytes = serde_json::to_vec(&c).unwrap();
+    let (first, second, third) = (
+        format!("20261124T090000Z_{}.json", c.command_id),
+        format!("20261124T100000Z_{}.json", c.command_id),
+        format!("20261124T110000Z_{}.json", c.command_id),
+    );
+    fs::write(incoming.join(&first), &bytes).unwrap();
+    fs::write(incoming.join(&second), &bytes).unwrap();
+    let scan = state.scan_commands().unwrap();
+    assert_eq!(scan.items.len(), 1);
+    assert_eq!(scan.items[0].name, first, "the earlier file runs");
+    assert_eq!(scan.rejected.len(), 1);
+    assert!(
+        scan.rejected[0].reason.contains("command_id already used"),
+        "{:?}",
+        scan.rejected
+    );
+    let refused = state
+        .command_result(&second)
+        .unwrap()
+        .expect("a result to wait on");
+    assert_eq!(refused.status, CommandStatus::Rejected);
+
+    let done = CommandResult {
+        status: CommandStatus::Accepted,
+        reason: None,
+        finished_at: Utc::now(),
+        payload: None,
+    };
+    state.complete_command(&scan.items[0], done).unwrap();
+    // After it ran: a new file with the same id is refused too.
+    fs::write(incoming.join(&third), &bytes).unwrap();
+    let scan = state.scan_commands().unwrap();
+    assert!(scan.items.is_empty());
+    assert_eq!(scan.rejected.len(), 1);
+    // The daemon stopped between filing a result and removing the file: removed, not rerun.
+    fs::write(incoming.join(&first), &bytes).unwrap();
+    let scan = state.scan_commands().unwrap();
+    assert!(scan.items.is_empty() && scan.rejected.is_empty());
+    assert!(!incoming.join(&first).exists());
+}

@@ -238,7 +238,8 @@ fn every_kind_of_bad_file_is_moved_aside_with_a_reason_and_the_good_job_still_co
             serde_json::from_slice(&fs::read(reason_path(&moved)).unwrap()).unwrap();
         assert!(reason.reason.contains(why), "{name}: {}", reason.reason);
     }
-    let moved = failed.join(non_utf8);
+    // Moved under a readable name (U+FFFD for the bad byte), which its reason file names.
+    let moved = failed.join(non_utf8.to_string_lossy().as_ref());
     assert_eq!(fs::read(&moved).unwrap(), non_utf8_text.as_bytes());
     assert!(reason_path(&moved).exists());
     // Original bytes are kept.
@@ -278,8 +279,11 @@ fn a_duplicate_of_an_active_job_is_refused_not_overwritten() {
     again.dry_run = true;
     let bytes = serde_json::to_vec(&again).unwrap();
     fs::write(state.job_path(QueueFolder::Pending, &first.name), bytes).unwrap();
-    let second = state.scan_pending().unwrap().items.remove(0);
-    assert_eq!(state.claim(&second).unwrap(), None);
+    // Refused by the scan already (and by the claim, for a copy arriving after the scan).
+    let scan = state.scan_pending().unwrap();
+    assert!(scan.items.is_empty());
+    assert_eq!(scan.rejected.len(), 1);
+    assert_eq!(state.claim(&first).unwrap(), None, "nothing left to claim");
     let active = state.list_active().unwrap();
     assert_eq!(active.len(), 1);
     assert!(!active[0].job.dry_run, "the active job was not replaced");
@@ -402,4 +406,47 @@ fn a_file_still_being_written_in_place_is_deferred_then_taken_or_refused() {
     let scan = state.scan_pending().unwrap();
     assert_eq!(scan.rejected.len(), 1);
     assert!(scan.rejected[0].reason.contains("not valid JSON"));
+}
+
+/// A copy of a job already running or filed, dropped into `pending/` under the same name, is
+/// refused with a reason instead of running the upgrade a second time.
+#[test]
+fn a_pending_copy_of_a_used_job_id_is_refused() {
+    let (_tmp, state) = state();
+    let original = job(&["0001"]);
+    let pending_path = state.submit_job(&original).unwrap();
+    let copy = fs::read(&pending_path).unwrap();
+    let scan = state.scan_pending().unwrap();
+    let active = state.claim(&scan.items[0]).unwrap().expect("claimed");
+
+    // A copy while the original runs.
+    fs::write(&pending_path, &copy).unwrap();
+    let scan = state.scan_pending().unwrap();
+    assert!(scan.items.is_empty());
+    assert_eq!(scan.rejected.len(), 1);
+    assert!(
+        scan.rejected[0]
+            .reason
+            .contains("already used (in active/)"),
+        "{:?}",
+        scan.rejected
+    );
+
+    // A copy after it was filed.
+    let mut done = active.job.clone();
+    done.result = Some(result(JobOutcome::Completed));
+    state.finish_job(&done).unwrap();
+    fs::write(&pending_path, &copy).unwrap();
+    let scan = state.scan_pending().unwrap();
+    assert!(scan.items.is_empty());
+    assert!(
+        scan.rejected[0]
+            .reason
+            .contains("already used (in completed/)")
+    );
+    // The filed result is untouched; both copies are in failed/ with their reasons.
+    let completed = state.job_path(QueueFolder::Completed, &format!("{}.json", original.job_id));
+    let back: Job = serde_json::from_slice(&fs::read(completed).unwrap()).unwrap();
+    assert_eq!(back.result.unwrap().outcome, JobOutcome::Completed);
+    assert_eq!(state.queue_depths().unwrap().failed, 2);
 }
