@@ -36,27 +36,12 @@ const LIMIT: Duration = Duration::from_secs(600);
 /// How long nothing may change before the wait gives up (a file that is never moved).
 const STALL: Duration = Duration::from_secs(30);
 
-/// Categories where panos-queue does not (yet) do what the issue asks; reported as known
-/// findings (docs/reliability.md) rather than failing the CI test.
+/// Categories checked by name elsewhere in this module.
 const TOO_LONG: &str = "name too long for a reason file";
 const FINISHED_DUPLICATE: &str = "duplicate id (finished job)";
 const RUNNING_DUPLICATE: &str = "duplicate id (running job)";
 const COMMAND_DUPLICATE: &str = "duplicate command id";
 
-fn known(category: &str) -> &'static str {
-    if [
-        TOO_LONG,
-        FINISHED_DUPLICATE,
-        RUNNING_DUPLICATE,
-        COMMAND_DUPLICATE,
-    ]
-    .contains(&category)
-    {
-        super::KNOWN_FINDING
-    } else {
-        ""
-    }
-}
 
 /// A serial in no fleet: a bad job that were accepted by mistake could touch nothing.
 const NOBODY: &str = "0000NOBODY";
@@ -392,7 +377,6 @@ pub fn run(
     let deadline = Instant::now() + LIMIT;
     let pending_left = |bad: &[Generated]| {
         bad.iter()
-            .filter(|f| f.category != TOO_LONG)
             .filter(|f| {
                 std::fs::symlink_metadata(folder(&dir, f.input, false).join(&f.name)).is_ok()
             })
@@ -473,11 +457,7 @@ pub fn run(
             .and_then(|list| list.first());
         match reason {
             Some(r) if std::fs::symlink_metadata(&source).is_err() => {
-                // `moved_to` shows a non-UTF-8 name lossily: look for the bytes themselves.
-                let moved = match file.name.to_str() {
-                    Some(_) => folder(&dir, file.input, true).join(&r.moved_to),
-                    None => folder(&dir, file.input, true).join(&file.name),
-                };
+                let moved = folder(&dir, file.input, true).join(&r.moved_to);
                 if std::fs::symlink_metadata(&moved).is_err() || r.reason.trim().is_empty() {
                     phase.violations.push(format!(
                         "{} {lossy:?}: its reason names {} which is not there",
@@ -489,10 +469,8 @@ pub fn run(
                 }
             }
             _ => phase.violations.push(format!(
-                "{}{} {lossy:?} ({:?}) was not quarantined with a reason",
-                known(file.category),
-                file.category,
-                file.input
+                "{} {lossy:?} ({:?}) was not quarantined with a reason",
+                file.category, file.input
             )),
         }
     }
@@ -611,7 +589,7 @@ fn duplicates(
         out.push(Generated {
             input: Input::Jobs,
             name: format!("{id}.json").into(),
-            category: "duplicate id (finished job)",
+            category: FINISHED_DUPLICATE,
             body: Body::Bytes(copy(*id, serial)),
         });
     }
