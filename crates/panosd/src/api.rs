@@ -48,6 +48,7 @@ pub fn build_client(
         .max_in_flight(panorama.max_in_flight)
         .connect_timeout(Duration::from_secs(panorama.connect_timeout_secs))
         .request_timeout(Duration::from_secs(panorama.request_timeout_secs))
+        .max_response_bytes(usize::try_from(panorama.max_response_mb).unwrap_or(usize::MAX) << 20)
         .insecure_skip_verify(!panorama.verify_tls);
     if let Some(ca) = &panorama.ca_file {
         builder = builder.ca_file(ca);

@@ -45,6 +45,9 @@ pub struct PanoramaConfig {
     pub connect_timeout_secs: u64,
     /// Time allowed for one request, in seconds (default 60).
     pub request_timeout_secs: u64,
+    /// The largest answer accepted from Panorama, in MiB (default 128). The inventory
+    /// (`show devices all`) is the largest: a few KiB per managed firewall.
+    pub max_response_mb: u32,
 }
 
 impl Default for PanoramaConfig {
@@ -64,6 +67,7 @@ impl Default for PanoramaConfig {
             max_in_flight: 5,
             connect_timeout_secs: 10,
             request_timeout_secs: 60,
+            max_response_mb: 128,
         }
     }
 }
@@ -102,6 +106,13 @@ impl PanoramaConfig {
                 file,
                 "panorama.max_in_flight",
                 "must be at least 1 (default 5)",
+            ));
+        }
+        if self.max_response_mb == 0 {
+            return Err(ConfigError::invalid(
+                file,
+                "panorama.max_response_mb",
+                "must be at least 1 (MiB; default 128, enough for about 30,000 firewalls)",
             ));
         }
         if self.connect_timeout_secs == 0 || self.request_timeout_secs == 0 {
