@@ -18,6 +18,7 @@ pub mod job;
 mod member;
 pub mod path;
 pub mod plan;
+mod reboot;
 mod run;
 mod steps;
 pub mod timing;

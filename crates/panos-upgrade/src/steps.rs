@@ -6,17 +6,16 @@
 //!   job id before anything is re-sent (re-sending a download is harmless, but never needed).
 //! - install: the same, with `SWInstall` jobs; "software manager is currently in use" is
 //!   retried after a pause, a bounded number of times.
-//! - restart: sent once; a resumed intent first watches whether the device goes down.
+//! - restart: see [`crate::reboot`].
 //! - HA suspend/functional: reconciled with the member's HA state.
 
-use panos_client::model::{HaState, HaStatus, SystemInfo};
+use panos_client::model::{HaState, HaStatus};
 use panos_client::{ClientError, JobId, PanosApi, SoftwareVersion};
-use tokio::time::Instant;
 
 use crate::error::UpgradeFailure;
 use crate::event::{Action, DownloadJob, Intent, ProgressSink, Step};
 use crate::run::{Run, Stop, job_details, job_ok};
-use crate::timing::{WaitStop, sleep_or_cancel};
+use crate::timing::sleep_or_cancel;
 
 /// What one send of a job-starting command came to.
 enum Sent {
@@ -36,7 +35,7 @@ fn is_busy(text: &str) -> bool {
 
 /// A refusal that was certainly not applied and may work later: the device is busy, or
 /// Panorama turned the request away (429, session timed out, connection refused).
-fn refused_for_now(error: &ClientError) -> bool {
+pub(crate) fn refused_for_now(error: &ClientError) -> bool {
     let busy = matches!(error, ClientError::Api { message, .. } if is_busy(message));
     busy || (error.is_retryable() && !error.may_have_been_applied())
 }
@@ -348,7 +347,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         }
     }
 
-    async fn pause_busy(&self, i: usize) -> Result<(), Stop> {
+    pub(crate) async fn pause_busy(&self, i: usize) -> Result<(), Stop> {
         self.progress(i, 0, "device busy; waiting before trying again")
             .await;
         sleep_or_cancel(
@@ -359,207 +358,6 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         .map_err(|_| Stop::Cancelled {
             manual_action: None,
         })
-    }
-
-    /// Restarts device `i` (once) and waits until it is back on the hop's version with the
-    /// chassis ready. A cancel request during the reboot is honoured only once the device is
-    /// back, so it is never left mid-reboot unwatched.
-    pub async fn restart_and_wait(&mut self, i: usize) -> Result<SystemInfo, Stop> {
-        let serial = self.serial(i);
-        let Some(version) = self.hop(i) else {
-            return Err(UpgradeFailure::new(
-                &serial,
-                None,
-                Step::Restart,
-                "no hop to restart into",
-                "report this as a bug",
-            )
-            .into());
-        };
-        let mut maybe_sent = false;
-        if !self.cp.devices[i].restart_sent {
-            let resumed_intent = self.cp.devices[i]
-                .intent
-                .as_ref()
-                .is_some_and(|t| t.action == Action::Restart);
-            if resumed_intent {
-                maybe_sent = true;
-            } else {
-                self.enter(i, Step::Restart, format!("restarting into {version}"))
-                    .await;
-                self.dev(i).intent = Some(Intent {
-                    action: Action::Restart,
-                    version: Some(version.clone()),
-                    jobs_high_water: None,
-                });
-                self.save().await;
-                self.send_restart(i, &version).await?;
-            }
-        }
-        self.enter(
-            i,
-            Step::WaitReboot,
-            format!("waiting for the device to come back on {version}"),
-        )
-        .await;
-        let info = self.wait_back_on(i, &version, maybe_sent).await?;
-        self.enter(i, Step::WaitReady, "waiting for chassis ready")
-            .await;
-        self.wait_chassis_ready(i).await?;
-        if self.cancel.is_cancelled() {
-            return Err(Stop::Cancelled {
-                manual_action: Some(format!(
-                    "cancelled during the reboot; the device came back on {} and is ready",
-                    info.sw_version
-                )),
-            });
-        }
-        Ok(info)
-    }
-
-    async fn send_restart(&mut self, i: usize, version: &SoftwareVersion) -> Result<(), Stop> {
-        let serial = self.serial(i);
-        let mut refusals_left = self.timing.busy_retries;
-        let result = loop {
-            match self.api.restart(&serial).await {
-                Err(error) if refused_for_now(&error) && refusals_left > 0 => {
-                    // Certainly not applied (throttled, busy): wait and ask again.
-                    refusals_left -= 1;
-                    self.audit(i, Action::Restart, Some(version), None, error.to_string())
-                        .await;
-                    self.pause_busy(i).await?;
-                }
-                other => break other,
-            }
-        };
-        match result {
-            Ok(()) => {
-                self.audit(i, Action::Restart, Some(version), None, "accepted")
-                    .await;
-            }
-            Err(error) if error.may_have_been_applied() => {
-                // The device may have dropped the connection as it went down: treat it as
-                // sent; the wait notices if it never goes down.
-                self.audit(i, Action::Restart, Some(version), None, error.to_string())
-                    .await;
-            }
-            Err(error) => {
-                self.audit(i, Action::Restart, Some(version), None, error.to_string())
-                    .await;
-                self.dev(i).intent = None;
-                self.save().await;
-                return Err(self.client_failure(i, Step::Restart, "restart the device", &error));
-            }
-        }
-        self.dev(i).restart_sent = true;
-        self.dev(i).intent = None;
-        self.save().await;
-        Ok(())
-    }
-
-    /// Waits until device `i` answers on `version`, having seen it go down (or its version
-    /// change). `maybe_sent`: resuming an unconfirmed restart, which is sent if the device does
-    /// not go down within the grace period.
-    async fn wait_back_on(
-        &mut self,
-        i: usize,
-        version: &SoftwareVersion,
-        mut maybe_sent: bool,
-    ) -> Result<SystemInfo, Stop> {
-        let serial = self.serial(i);
-        let never = tokio_util::sync::CancellationToken::new();
-        let mut poller = self.timing.poller(self.timing.reboot_timeout_secs);
-        let mut go_away_by =
-            Instant::now() + self.timing.scaled(self.timing.go_away_grace_secs as f64);
-        let mut seen_down = false;
-        loop {
-            // Cancellation is deliberately not honoured here: see restart_and_wait.
-            if let Err(stop) = poller.tick(&never).await {
-                debug_assert_eq!(stop, WaitStop::TimedOut);
-                return Err(UpgradeFailure::new(
-                    &serial,
-                    Some(version),
-                    Step::WaitReboot,
-                    format!(
-                        "the device did not come back on {version} within {} minutes of the \
-                         restart",
-                        self.timing.reboot_timeout_secs / 60
-                    ),
-                    "check the device on its console: it may be stuck booting or in \
-                     maintenance mode; once it is back, resubmit the job",
-                )
-                .into());
-            }
-            match self.api.system_info(&serial).await {
-                Err(error) => {
-                    tracing::debug!(%serial, "rebooting: {error}");
-                    seen_down = true;
-                }
-                Ok(info) if &info.sw_version == version => return Ok(info),
-                Ok(info) if seen_down => {
-                    return Err(UpgradeFailure::new(
-                        &serial,
-                        Some(version),
-                        Step::WaitReboot,
-                        format!(
-                            "the device came back on {} instead of {version}",
-                            info.sw_version
-                        ),
-                        "check the install on the device (show system software status, the \
-                         system log); it runs its old version, so traffic is safe. Resubmit \
-                         after fixing the cause",
-                    )
-                    .into());
-                }
-                Ok(info) if Instant::now() >= go_away_by => {
-                    if maybe_sent {
-                        // The restart was recorded but never confirmed, and the device did
-                        // not go down: it was not sent. Send it now, once.
-                        maybe_sent = false;
-                        self.send_restart(i, version).await?;
-                        go_away_by = Instant::now()
-                            + self.timing.scaled(self.timing.go_away_grace_secs as f64);
-                        continue;
-                    }
-                    return Err(UpgradeFailure::new(
-                        &serial,
-                        Some(version),
-                        Step::WaitReboot,
-                        format!(
-                            "the restart was accepted but the device never went down (still \
-                             on {})",
-                            info.sw_version
-                        ),
-                        "restart the device by hand (request restart system) and watch it \
-                         come back; then resubmit",
-                    )
-                    .into());
-                }
-                Ok(_) => {}
-            }
-        }
-    }
-
-    async fn wait_chassis_ready(&mut self, i: usize) -> Result<(), Stop> {
-        let serial = self.serial(i);
-        let never = tokio_util::sync::CancellationToken::new();
-        let mut poller = self.timing.poller(self.timing.chassis_ready_timeout_secs);
-        loop {
-            if let Ok(true) = self.api.chassis_ready(&serial).await {
-                return Ok(());
-            }
-            if let Err(stop) = poller.tick(&never).await {
-                return Err(self.stop_from_wait(
-                    i,
-                    stop,
-                    Step::WaitReady,
-                    "chassis ready",
-                    self.timing.chassis_ready_timeout_secs,
-                    "the device answers but its data plane is not ready: check `show \
-                     chassis-ready` and the system log on the device",
-                ));
-            }
-        }
     }
 
     /// Sends HA suspend or functional to device `i`, reconciled with its HA state.

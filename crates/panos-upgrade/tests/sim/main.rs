@@ -7,6 +7,7 @@ mod cancel;
 mod common;
 mod faults;
 mod ha_pair;
+mod lost_answers;
 mod property;
 mod resume;
 mod standalone;

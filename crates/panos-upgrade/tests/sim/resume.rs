@@ -34,7 +34,7 @@ async fn crash_and_resume(stop_at: impl Fn(&Event) -> bool + Send + Sync + 'stat
     let ended = run_until_crash(&lab, &job, &paths, &first, Default::default()).await;
     assert!(
         ended.is_none() && first.fired(),
-        "the crash point was reached"
+        "the crash point was reached: {ended:#?}"
     );
 
     let second = CrashingSink::new(|_| false);
