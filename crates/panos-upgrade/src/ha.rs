@@ -18,10 +18,10 @@ use crate::engine::{
 };
 use crate::error::UpgradeFailure;
 use crate::event::{Action, DeviceState, HaCheckpoint, HaPhase, ProgressSink, Step};
+use crate::ha_state::local_state;
 use crate::job::{DeviceOutcome, DeviceReport};
 use crate::path::UpgradePaths;
 use crate::run::{Run, Stop};
-use crate::steps::local_state;
 
 /// Whether a member's HA view shows a settled pair: HA on, one active and one passive, peer
 /// connected, configuration synchronized.

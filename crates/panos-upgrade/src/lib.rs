@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ha;
+mod ha_state;
 pub mod job;
 mod member;
 pub mod path;

@@ -6,10 +6,9 @@
 //!   job id before anything is re-sent (re-sending a download is harmless, but never needed).
 //! - install: the same, with `SWInstall` jobs; "software manager is currently in use" is
 //!   retried after a pause, a bounded number of times.
-//! - restart: see [`crate::reboot`].
-//! - HA suspend/functional: reconciled with the member's HA state.
+//!
+//! The restart is in [`crate::reboot`], HA suspend and functional in [`crate::ha_state`].
 
-use panos_client::model::{HaState, HaStatus};
 use panos_client::{ClientError, JobId, PanosApi, SoftwareVersion};
 
 use crate::error::UpgradeFailure;
@@ -359,117 +358,4 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             manual_action: None,
         })
     }
-
-    /// Sends HA suspend or functional to device `i`, reconciled with its HA state.
-    pub async fn ha_request(&mut self, i: usize, action: Action) -> Result<(), Stop> {
-        let serial = self.serial(i);
-        let step = if action == Action::Suspend {
-            Step::Suspend
-        } else {
-            Step::Functional
-        };
-        let wanted_suspended = action == Action::Suspend;
-        let status = self
-            .read(i, step, "read the HA state", || self.api.ha_state(&serial))
-            .await?;
-        let suspended = local_state(&status) == Some(&HaState::Suspended);
-        if suspended == wanted_suspended {
-            self.dev(i).suspended_by_us = wanted_suspended;
-            self.dev(i).intent = None;
-            self.save().await;
-            return Ok(());
-        }
-        self.dev(i).intent = Some(Intent {
-            action,
-            version: None,
-            jobs_high_water: None,
-        });
-        self.save().await;
-        let mut refusals_left = self.timing.busy_retries;
-        let result = loop {
-            let result = if wanted_suspended {
-                self.api.ha_suspend(&serial).await
-            } else {
-                self.api.ha_functional(&serial).await
-            };
-            match result {
-                Err(error) if refused_for_now(&error) && refusals_left > 0 => {
-                    refusals_left -= 1;
-                    self.audit(i, action, None, None, error.to_string()).await;
-                    self.pause_busy(i).await?;
-                }
-                other => break other,
-            }
-        };
-        match result {
-            Ok(()) => {
-                self.audit(i, action, None, None, "accepted").await;
-            }
-            Err(error) => {
-                self.audit(i, action, None, None, error.to_string()).await;
-                if !error.may_have_been_applied() {
-                    self.dev(i).intent = None;
-                    self.save().await;
-                    return Err(self.client_failure(
-                        i,
-                        step,
-                        &format!("set the HA state to {action}"),
-                        &error,
-                    ));
-                }
-                // Maybe applied: the state check below decides.
-                let status = self
-                    .read(i, step, "read the HA state", || self.api.ha_state(&serial))
-                    .await?;
-                let now_suspended = local_state(&status) == Some(&HaState::Suspended);
-                if now_suspended != wanted_suspended {
-                    return Err(self.client_failure(
-                        i,
-                        step,
-                        &format!("set the HA state to {action}"),
-                        &error,
-                    ));
-                }
-            }
-        }
-        self.dev(i).suspended_by_us = wanted_suspended;
-        self.dev(i).intent = None;
-        self.save().await;
-        Ok(())
-    }
-
-    /// Polls device `i`'s HA state until `settled` holds (bounded by `ha_timeout_secs`).
-    pub async fn wait_ha(
-        &mut self,
-        i: usize,
-        step: Step,
-        what: &str,
-        settled: impl Fn(&HaStatus) -> bool,
-    ) -> Result<HaStatus, Stop> {
-        let serial = self.serial(i);
-        let mut poller = self.timing.poller(self.timing.ha_timeout_secs);
-        loop {
-            if let Ok(status) = self.api.ha_state(&serial).await
-                && settled(&status)
-            {
-                return Ok(status);
-            }
-            if let Err(stop) = poller.tick(&self.cancel).await {
-                return Err(self.stop_from_wait(
-                    i,
-                    stop,
-                    step,
-                    what,
-                    self.timing.ha_timeout_secs,
-                    "check the pair's HA state on both members (show high-availability \
-                     state); sync the configuration if needed, then resubmit",
-                ));
-            }
-        }
-    }
-}
-
-/// The local member's HA state.
-pub(crate) fn local_state(status: &HaStatus) -> Option<&HaState> {
-    status.local.as_ref().map(|m| &m.state)
 }

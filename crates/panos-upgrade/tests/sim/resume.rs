@@ -111,11 +111,8 @@ async fn crash_pair(stop_at: impl Fn(&Event) -> bool + Send + Sync + 'static) {
     let job: UpgradeJob = pair_job("jp", "0031A", "0031B");
     let paths: UpgradePaths = paths(r#"{"10.2.9": ["10.2.10"]}"#);
     let first = CrashingSink::new(stop_at);
-    assert!(
-        run_until_crash(&lab, &job, &paths, &first, Default::default())
-            .await
-            .is_none()
-    );
+    let ended = run_until_crash(&lab, &job, &paths, &first, Default::default()).await;
+    assert!(ended.is_none(), "the crash point was reached: {ended:#?}");
     let second = CrashingSink::new(|_| false);
     let report = run_until_crash(&lab, &job, &paths, &second, first.resume_state())
         .await
