@@ -189,6 +189,11 @@ impl Daemon {
         Ok(daemon)
     }
 
+    /// The daemon's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The daemon's peak RSS and CPU time so far.
     pub fn usage(&self) -> Result<Usage, String> {
         proc_usage(self.child.id())
@@ -244,9 +249,18 @@ pub fn proc_usage(pid: u32) -> Result<Usage, String> {
 
 /// `VmHWM:  12345 kB` → bytes.
 pub fn vm_hwm_bytes(status: &str) -> Option<u64> {
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+    status_kb(status, "VmHWM:").map(|kb| kb * 1024)
+}
+
+/// The current resident set (`VmRSS`) of a process, bytes.
+pub fn rss_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status_kb(&status, "VmRSS:").map(|kb| kb * 1024)
+}
+
+fn status_kb(status: &str, key: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// `utime` and `stime` (fields 14 and 15) of a `/proc/<pid>/stat` line, in clock ticks. The
@@ -309,6 +323,7 @@ mod tests {
         assert_eq!(cpu_ticks("garbage"), None);
         let status = "Name:\tpanosd\nVmPeak:\t  900 kB\nVmHWM:\t   84000 kB\nVmRSS:\t 80000 kB\n";
         assert_eq!(vm_hwm_bytes(status), Some(84_000 * 1024));
+        assert_eq!(status_kb(status, "VmRSS:"), Some(80_000));
     }
 
     #[test]

@@ -2,14 +2,19 @@
 //! hop each through the real daemon, 50 workers; reports the daemon's peak RSS (`VmHWM`) and
 //! its CPU seconds (user + system) per device upgraded, read from `/proc` before it stops.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use panos_queue::{QueueFolder, StateDir};
 
 use serde_json::json;
 
 use super::Bench;
 use super::figures::{Figure, Target};
 use super::fleet::{fleet_jobs, one_hop_fleet, paths, run_jobs, tune};
-use super::lab::{Daemon, Lab};
+use super::lab::{Daemon, Lab, proc_usage, rss_bytes};
 
 /// Simulated seconds per real second: devices are quick, so the daemon and the API carry the
 /// load.
@@ -33,8 +38,12 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
     let at_start = daemon.usage()?;
     let jobs = fleet_jobs(&lab);
     lab.sim.reset_requests();
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = sample(daemon.pid(), lab.dir(), Arc::clone(&stop));
     let batch = run_jobs(&lab, &jobs, Duration::from_secs(3600));
     let usage = daemon.usage();
+    stop.store(true, Ordering::Relaxed);
+    let samples = sampler.join().unwrap_or_default();
     daemon.stop();
     let api_calls = lab.sim.counters().total;
     let inventory_warnings = lab.log_lines_containing("inventory not refreshed");
@@ -69,6 +78,7 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
             "rss_peak_bytes_at_start": at_start.rss_peak_bytes,
             "cpu_secs_at_start": at_start.cpu_secs,
             "inventory_warnings": inventory_warnings,
+            "samples": samples,
         }),
     );
     if batch.upgraded != batch.devices {
@@ -80,4 +90,33 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Every two seconds until `stop`: seconds since the start, the daemon's resident set (MB) and
+/// CPU seconds, and the jobs in `pending/` and in the final folders, to see what the memory
+/// and the CPU time follow.
+fn sample(pid: u32, dir: StateDir, stop: Arc<AtomicBool>) -> JoinHandle<Vec<serde_json::Value>> {
+    std::thread::spawn(move || {
+        let start = Instant::now();
+        let count =
+            |folder: QueueFolder| std::fs::read_dir(dir.queue_dir(folder)).map_or(0, |e| e.count());
+        let mut samples = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let cpu = proc_usage(pid).map(|u| u.cpu_secs).ok();
+            samples.push(json!({
+                "secs": start.elapsed().as_secs(),
+                "rss_mb": rss_bytes(pid).map(|b| b / 1_048_576),
+                "cpu_secs": cpu,
+                "pending": count(QueueFolder::Pending),
+                "finished": count(QueueFolder::Completed) + count(QueueFolder::Failed),
+            }));
+            for _ in 0..20 {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+        samples
+    })
 }
