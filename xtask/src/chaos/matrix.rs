@@ -84,20 +84,7 @@ impl Expect {
 /// what was certainly not applied is sent again). The expectation stays as designed: these
 /// cells are violations of `cargo xtask chaos`, and the CI test reports them without failing
 /// until the engine is fixed (docs/reliability.md, "Findings").
-const KNOWN_FINDINGS: &[(&str, &str)] = &[
-    (
-        "drop_connection (restart)",
-        "a restart whose answer was lost is taken as sent; when the device does not go down \
-         the job fails (\"the restart was accepted but…\") instead of sending it once more, as \
-         a resumed unconfirmed restart is",
-    ),
-    (
-        "drop_connection (HA suspend)",
-        "a suspend whose answer was lost is checked against the HA state, but when the state \
-         shows it was not applied the job fails (manual action: \"check that Panorama is \
-         reachable\") instead of sending it again; the pair is left on mixed versions",
-    ),
-];
+const KNOWN_FINDINGS: &[(&str, &str)] = &[];
 
 /// The note of a known finding for a row, if any.
 pub fn known_finding(label: &str) -> Option<&'static str> {
