@@ -177,6 +177,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         // them shows they were not a restart.
         let mut silent = false;
         let mut last_uptime: Option<u64> = None;
+        let waiting = Instant::now();
         loop {
             // Cancellation is deliberately not honoured here: see restart_and_wait.
             if let Err(stop) = poller.tick(&never).await {
@@ -206,7 +207,10 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             let uptime = info.uptime.as_deref().and_then(uptime_secs);
             match (uptime, last_uptime) {
                 (Some(now), Some(before)) => restarted |= now < before,
-                _ => restarted |= silent,
+                // The first uptime seen: younger than the wait means it restarted since; an
+                // error before it (a busy Panorama, a timeout) proves nothing by itself.
+                (Some(now), None) => restarted |= (now as f64) <= self.simulated_since(waiting),
+                (None, _) => restarted |= silent,
             }
             silent = false;
             last_uptime = uptime.or(last_uptime);
@@ -292,6 +296,17 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             )
             .into());
         }
+    }
+
+    /// Device seconds since `since`: real time multiplied by the time scale (1 in
+    /// production), plus a second of slack for the device's clock.
+    fn simulated_since(&self, since: Instant) -> f64 {
+        let scale = if self.timing.scale.is_finite() && self.timing.scale > 0.0 {
+            self.timing.scale
+        } else {
+            1.0
+        };
+        since.elapsed().as_secs_f64() * scale + 1.0
     }
 
     async fn wait_chassis_ready(&mut self, i: usize) -> Result<(), Stop> {
