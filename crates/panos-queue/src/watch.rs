@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
 use notify::{Event, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::Notify;
 
@@ -73,8 +73,16 @@ impl std::fmt::Debug for QueueWatcher {
     }
 }
 
-/// Whether an event may mean a new or changed protocol file.
+/// Whether an event may mean a new or changed protocol file. A file renamed *out* of the
+/// folder (a claim, a cancel) brings nothing new to scan, so it wakes no one: a daemon that
+/// claims thousands of jobs does not rescan its backlog after each.
 fn relevant(event: &Event) -> bool {
+    if matches!(
+        event.kind,
+        EventKind::Modify(ModifyKind::Name(RenameMode::From))
+    ) {
+        return false;
+    }
     let kind_matters = matches!(
         event.kind,
         EventKind::Create(_)
@@ -232,5 +240,12 @@ mod tests {
         assert!(!relevant(
             &Event::new(EventKind::Access(AccessKind::Any)).add_path("/q/a.json".into())
         ));
+        // A file renamed away (a claim) is nothing new; one renamed in is.
+        let renamed = |mode| {
+            Event::new(EventKind::Modify(ModifyKind::Name(mode))).add_path("/q/a.json".into())
+        };
+        assert!(!relevant(&renamed(RenameMode::From)));
+        assert!(relevant(&renamed(RenameMode::To)));
+        assert!(relevant(&renamed(RenameMode::Both)));
     }
 }

@@ -6,8 +6,11 @@
 //! before it, but never a later job for the same device (its devices are reserved in queue
 //! order during each pass).
 //!
-//! Each pass reads only the job files that are new or changed since the last one (a
-//! [`PendingIndex`]), so a backlog of waiting jobs does not slow the pickup of a new one.
+//! A pass after a job ended works from the jobs found by the last scan; `pending/` is scanned
+//! again only when the watcher saw a file arrive or change, and at least every rescan
+//! interval. A scan reads only the job files that are new or replaced (a [`PendingIndex`]).
+//! So a backlog of thousands of waiting jobs costs neither a directory read per job that ends
+//! nor a slower pickup of a new one; a claim re-reads its file, so a stale entry is harmless.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -16,7 +19,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use panos_client::PanosApi;
-use panos_queue::{ActiveJob, DaemonState, PendingIndex};
+use panos_queue::{ActiveJob, DaemonState, PendingIndex, PendingJob};
 use tokio_util::sync::CancellationToken;
 
 use super::job::{JobRun, device_worker};
@@ -41,26 +44,37 @@ pub struct Scheduler<A> {
     pub heartbeat: Arc<AtomicU64>,
     /// The pending jobs already read.
     pub index: PendingIndex,
+    /// The jobs of the last scan not claimed since, in queue order; `None`: scan.
+    pub waiting: Option<Vec<PendingJob>>,
 }
 
 impl<A: PanosApi + 'static> Scheduler<A> {
     /// Runs until `stop` fires.
     pub async fn run(mut self) {
         let mut watcher = self.shared.store.dir().watch_pending(self.rescan);
+        let mut scanned_at: Option<tokio::time::Instant> = None;
         loop {
             self.heartbeat.fetch_add(1, Ordering::Relaxed);
             let state = self.shared.state();
+            if scanned_at.is_none_or(|at| at.elapsed() >= self.rescan) {
+                self.waiting = None;
+            }
             if !self.stop.is_cancelled() && state != DaemonState::Stopping {
                 self.start_recovered().await;
                 if !self.shared.paused() && self.recovered.is_empty() {
+                    if self.waiting.is_none() {
+                        scanned_at = Some(tokio::time::Instant::now());
+                    }
                     self.claim_pending().await;
                 }
             }
             tokio::select! {
                 () = self.stop.cancelled() => break,
-                _ = watcher.next() => {}
+                // A file arrived or changed (or the watcher's own period passed): scan.
+                _ = watcher.next() => self.waiting = None,
+                // A job ended: its slot and devices are free for a job already known.
                 () = self.shared.wake_scheduler.notified() => {}
-                () = tokio::time::sleep(self.rescan) => {}
+                () = tokio::time::sleep(self.rescan) => self.waiting = None,
             }
         }
     }
@@ -83,7 +97,11 @@ impl<A: PanosApi + 'static> Scheduler<A> {
         }
     }
 
-    async fn claim_pending(&mut self) {
+    /// The waiting jobs in queue order: the last scan's, or a new scan's.
+    async fn waiting_jobs(&mut self) -> Option<Vec<PendingJob>> {
+        if let Some(waiting) = self.waiting.take() {
+            return Some(waiting);
+        }
         let mut index = std::mem::take(&mut self.index);
         let scanned = self
             .shared
@@ -104,7 +122,7 @@ impl<A: PanosApi + 'static> Scheduler<A> {
             Ok(scan) => scan,
             Err(err) => {
                 tracing::error!(%err, "cannot scan queue/pending/");
-                return;
+                return None;
             }
         };
         if !scan.rejected.is_empty() {
@@ -117,11 +135,22 @@ impl<A: PanosApi + 'static> Scheduler<A> {
             let n = scan.rejected.len() as u64;
             self.shared.count(|c| c.files_rejected += n);
         }
+        Some(scan.items)
+    }
+
+    async fn claim_pending(&mut self) {
+        let Some(waiting) = self.waiting_jobs().await else {
+            return;
+        };
+        let mut kept = Vec::with_capacity(waiting.len());
         let now = Utc::now();
         let mut reserved: BTreeSet<String> = self.shared.busy_devices();
-        for pending in scan.items {
+        let mut jobs = waiting.into_iter();
+        while let Some(pending) = jobs.next() {
             if self.stop.is_cancelled() || self.shared.paused() {
-                return;
+                kept.push(pending);
+                kept.extend(jobs);
+                break;
             }
             let serials: Vec<String> = pending
                 .job
@@ -132,10 +161,13 @@ impl<A: PanosApi + 'static> Scheduler<A> {
             let blocked = serials.iter().any(|s| reserved.contains(s));
             reserved.extend(serials.iter().cloned());
             if blocked || !pending.job.is_due(now) {
+                kept.push(pending);
                 continue;
             }
             let Some(permit) = self.shared.workers.try_acquire() else {
-                return;
+                kept.push(pending);
+                kept.extend(jobs);
+                break;
             };
             // Registered before the claim, so a cancel command arriving meanwhile finds it.
             let job_id = pending.job.job_id;
@@ -180,6 +212,7 @@ impl<A: PanosApi + 'static> Scheduler<A> {
                 }
             }
         }
+        self.waiting = Some(kept);
     }
 
     async fn start(&self, active: ActiveJob, permit: tokio::sync::OwnedSemaphorePermit) {
