@@ -42,7 +42,6 @@ const FINISHED_DUPLICATE: &str = "duplicate id (finished job)";
 const RUNNING_DUPLICATE: &str = "duplicate id (running job)";
 const COMMAND_DUPLICATE: &str = "duplicate command id";
 
-
 /// A serial in no fleet: a bad job that were accepted by mistake could touch nothing.
 const NOBODY: &str = "0000NOBODY";
 

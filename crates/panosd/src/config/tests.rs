@@ -72,7 +72,10 @@ fn wrong_types_and_ranges_name_the_key() {
     let err = load(json!({"panorama": {"rate_limit_per_second": 0}})).unwrap_err();
     assert!(err.to_string().contains("rate_limit_per_second"), "{err}");
     let err = load(json!({"panorama": {"max_response_mb": 0}})).unwrap_err();
-    assert!(err.to_string().contains("panorama.max_response_mb"), "{err}");
+    assert!(
+        err.to_string().contains("panorama.max_response_mb"),
+        "{err}"
+    );
     let err = load(json!({"logging": {"level": "loud=="}})).unwrap_err();
     assert!(err.to_string().contains("logging.level"), "{err}");
 }
