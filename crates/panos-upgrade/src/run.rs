@@ -303,6 +303,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
     ) -> Result<JobStatus, Stop> {
         let serial = self.serial(i);
         let mut poller = self.timing.poller(timeout_secs);
+        let mut rate = crate::timing::ProgressRate::default();
         let mut last_error: Option<ClientError>;
         loop {
             match self.api.job_status(&serial, job).await {
@@ -310,6 +311,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 Ok(status) => {
                     last_error = None;
                     if let panos_client::model::JobProgress::Percent(p) = status.progress {
+                        rate.observe(p);
                         self.progress(i, step_percent(step, Some(p)), format!("job {job}: {p}%"))
                             .await;
                     }
@@ -324,7 +326,8 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                     ));
                 }
             }
-            if let Err(stop) = poller.tick(&self.cancel).await {
+            // Poll again when the job should be done, judging by its progress so far.
+            if let Err(stop) = poller.tick_expecting(rate.remaining(), &self.cancel).await {
                 let detail = last_error
                     .map(|e| format!(" (last error: {e})"))
                     .unwrap_or_default();

@@ -99,7 +99,9 @@ impl Timing {
     pub fn poller(&self, timeout_secs: u64) -> Poller {
         Poller {
             next: self.scaled(self.poll_initial_secs),
+            min: self.scaled(self.poll_initial_secs),
             max: self.scaled(self.poll_max_secs),
+            max_estimated: self.scaled(self.poll_max_secs * ESTIMATED_MAX_FACTOR),
             factor: self.poll_factor.max(1.0),
             deadline: Instant::now() + self.scaled(timeout_secs as f64),
         }
@@ -115,11 +117,18 @@ pub enum WaitStop {
     TimedOut,
 }
 
-/// Polls with growing intervals until a deadline.
+/// With an estimate of the time left (a device job's progress), a poll may wait up to this
+/// many times `poll_max_secs`: a 10-minute install is then read about 7 times, not 24.
+const ESTIMATED_MAX_FACTOR: f64 = 4.0;
+
+/// Polls with growing intervals until a deadline; or, told how long the awaited thing still
+/// needs ([`Poller::tick_expecting`]), right when it should be done.
 #[derive(Debug, Clone)]
 pub struct Poller {
     next: Duration,
+    min: Duration,
     max: Duration,
+    max_estimated: Duration,
     factor: f64,
     deadline: Instant,
 }
@@ -139,9 +148,63 @@ impl Poller {
         }
     }
 
+    /// Like [`Poller::tick`], but when `remaining` (an estimate of the time the awaited
+    /// thing still needs) is known, sleeps that long instead: at least the first poll
+    /// interval, at most four times the longest one, never past the deadline. An estimate
+    /// that proves short costs one more poll at the first interval; a long one is capped.
+    pub async fn tick_expecting(
+        &mut self,
+        remaining: Option<Duration>,
+        cancel: &CancellationToken,
+    ) -> Result<(), WaitStop> {
+        let Some(remaining) = remaining else {
+            return self.tick(cancel).await;
+        };
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(WaitStop::TimedOut);
+        }
+        let wait = remaining.clamp(self.min, self.max_estimated.max(self.min));
+        let wake = (now + wait).min(self.deadline);
+        tokio::select! {
+            () = cancel.cancelled() => Err(WaitStop::Cancelled),
+            () = tokio::time::sleep_until(wake) => Ok(()),
+        }
+    }
+
     /// Whether the deadline has passed.
     pub fn expired(&self) -> bool {
         Instant::now() >= self.deadline
+    }
+}
+
+/// Estimates a job's time left from its progress: the rate between the first reading seen
+/// and the latest. `None` until the progress has moved.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressRate {
+    first: Option<(Instant, u8)>,
+    last: Option<(Instant, u8)>,
+}
+
+impl ProgressRate {
+    /// Records a reading of `percent` now.
+    pub fn observe(&mut self, percent: u8) {
+        let now = Instant::now();
+        let percent = percent.min(100);
+        if self.first.is_none() {
+            self.first = Some((now, percent));
+        }
+        self.last = Some((now, percent));
+    }
+
+    /// The time left at the observed rate.
+    pub fn remaining(&self) -> Option<Duration> {
+        let ((t0, p0), (t1, p1)) = (self.first?, self.last?);
+        if p1 <= p0 {
+            return None;
+        }
+        let per_percent = t1.duration_since(t0).as_secs_f64() / f64::from(p1 - p0);
+        Some(Duration::from_secs_f64(per_percent * f64::from(100 - p1)))
     }
 }
 
@@ -192,6 +255,54 @@ mod tests {
         let cancel = CancellationToken::new();
         while poller.tick(&cancel).await.is_ok() {}
         assert_eq!(start.elapsed(), Duration::from_secs(36));
+    }
+
+    /// A job at a steady 1 % every 6 s: after two readings the estimate is the time to
+    /// 100 %, and a poll waits for it, capped at four times the longest interval.
+    #[tokio::test(start_paused = true)]
+    async fn progress_sets_the_next_poll() {
+        let timing = Timing::default();
+        let cancel = CancellationToken::new();
+        let mut rate = ProgressRate::default();
+        assert_eq!(rate.remaining(), None);
+        rate.observe(10);
+        assert_eq!(rate.remaining(), None, "one reading gives no rate");
+        tokio::time::advance(Duration::from_secs(60)).await;
+        rate.observe(20);
+        assert_eq!(rate.remaining(), Some(Duration::from_secs(480)));
+
+        let mut poller = timing.poller(3600);
+        let start = Instant::now();
+        poller
+            .tick_expecting(rate.remaining(), &cancel)
+            .await
+            .unwrap();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(120),
+            "capped at 4 × 30 s"
+        );
+        poller
+            .tick_expecting(Some(Duration::from_secs(42)), &cancel)
+            .await
+            .unwrap();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(162),
+            "the estimate itself"
+        );
+        poller
+            .tick_expecting(Some(Duration::from_millis(10)), &cancel)
+            .await
+            .unwrap();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(167),
+            "at least the first interval"
+        );
+        // Without an estimate: the usual growing interval.
+        poller.tick_expecting(None, &cancel).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(172));
     }
 
     #[tokio::test(start_paused = true)]
