@@ -7,7 +7,7 @@
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -146,30 +146,23 @@ pub fn read_guarded(path: &Path) -> Result<Vec<u8>, ReadFailure> {
             ReadFailure::Io(err)
         }
     };
-    let meta = fs::symlink_metadata(path).map_err(not_found)?;
-    if meta.file_type().is_symlink() {
-        return Err(ReadFailure::Refused(
-            "is a symbolic link; write a regular file".into(),
-        ));
-    }
-    if !meta.is_file() {
-        return Err(ReadFailure::Refused("is not a regular file".into()));
-    }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(too_big(meta.len()));
-    }
-    // O_NOFOLLOW and O_NONBLOCK: a file swapped for a symlink or a FIFO since the check above
-    // is refused instead of followed or blocking the reader.
+    // One open, then a look at what was opened: O_NOFOLLOW refuses a symbolic link (ELOOP),
+    // O_NONBLOCK keeps a FIFO from blocking the reader; a directory, FIFO or device opens
+    // and is refused by its type.
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
         .open(path)
-        .map_err(not_found)?;
+        .map_err(|err| match err.raw_os_error() {
+            Some(libc::ENXIO) => ReadFailure::Refused("is not a regular file".into()),
+            _ => not_found(err),
+        })?;
     let opened = file.metadata().map_err(ReadFailure::Io)?;
-    if !opened.is_file() || opened.ino() != meta.ino() || opened.dev() != meta.dev() {
-        return Err(ReadFailure::Refused(
-            "was replaced while being read; write files by rename".into(),
-        ));
+    if !opened.is_file() {
+        return Err(ReadFailure::Refused("is not a regular file".into()));
+    }
+    if opened.len() > MAX_FILE_SIZE {
+        return Err(too_big(opened.len()));
     }
     let mut bytes = Vec::with_capacity(opened.len().min(MAX_FILE_SIZE) as usize);
     file.take(MAX_FILE_SIZE + 1)
@@ -191,6 +184,14 @@ fn too_big(len: u64) -> ReadFailure {
 /// type's own rules. The error is the reason, for people.
 pub fn decode<T: ProtocolFile>(bytes: &[u8]) -> Result<T, String> {
     let text = std::str::from_utf8(bytes).map_err(|err| format!("is not UTF-8 text: {err}"))?;
+    // The common case, a valid file, decodes straight into its type; anything else goes the
+    // long way below, for a message that says what is wrong.
+    if let Ok(typed) = serde_json::from_str::<T>(text) {
+        return typed
+            .check()
+            .map(|()| typed)
+            .map_err(|reason| format!("is not a valid {} file: {reason}", T::WHAT));
+    }
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|err| format!("is not valid JSON: {err}"))?;
     let Some(object) = value.as_object() else {
