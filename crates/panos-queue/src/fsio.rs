@@ -265,7 +265,8 @@ pub fn list_candidates_ino(dir: &Path) -> Result<Vec<(PathBuf, u64)>> {
             out.push((entry.path(), std::os::unix::fs::DirEntryExt::ino(&entry)));
         }
     }
-    out.sort();
+    // All in one folder: the names decide the order (cheaper than comparing whole paths).
+    out.sort_unstable_by(|(a, _), (b, _)| a.file_name().cmp(&b.file_name()));
     Ok(out)
 }
 

@@ -70,10 +70,11 @@ pub fn collect(state: &StateDir, only: &[JobState]) -> Result<Vec<Listed>> {
             rows.push(row);
         }
     }
-    let key = |r: &Listed| -> (Option<DateTime<Utc>>, String) {
-        (r.job.as_ref().and_then(|j| j.submitted_at), r.file.clone())
-    };
-    rows.sort_by_key(|r| std::cmp::Reverse(key(r)));
+    fn key(r: &Listed) -> (Option<DateTime<Utc>>, &str) {
+        (r.job.as_ref().and_then(|j| j.submitted_at), r.file.as_str())
+    }
+    // Newest first; compared by reference (10,000 rows: no copy per comparison).
+    rows.sort_by(|a, b| key(b).cmp(&key(a)));
     Ok(rows)
 }
 
