@@ -168,6 +168,47 @@ pub struct DeviceSpec {
     pub faults: Vec<FaultRule>,
 }
 
+impl DeviceSpec {
+    /// A plain standalone PA-VM on `version`: hostname `fw-<serial>`, 5,000 sessions, 40
+    /// routes, 20 ARP entries, defaults otherwise. The hand-made fleets of tests and
+    /// rehearsals are built from it.
+    pub fn firewall(serial: &str, version: &str) -> DeviceSpec {
+        DeviceSpec {
+            serial: serial.to_owned(),
+            hostname: format!("fw-{serial}"),
+            model: "PA-VM".to_owned(),
+            ip_address: "192.0.2.20".to_owned(),
+            sw_version: version.to_owned(),
+            app_version: default_app_version(),
+            uptime_secs: 0,
+            downloaded: Vec::new(),
+            free_disk_mb: default_free_disk(),
+            sessions: 5000,
+            routes: 40,
+            arp: 20,
+            advanced_routing: false,
+            multi_vsys: false,
+            ha: None,
+            faults: Vec::new(),
+        }
+    }
+
+    /// The two members of an HA pair on `version`, as [`DeviceSpec::firewall`]s: `a` active
+    /// (priority 100), `b` passive (priority 110).
+    pub fn ha_pair(a: &str, b: &str, version: &str) -> Vec<DeviceSpec> {
+        let member = |serial: &str, peer: &str, state: &str, priority: u32| DeviceSpec {
+            ha: Some(HaSpec {
+                peer: peer.to_owned(),
+                state: state.to_owned(),
+                priority,
+                preemptive: false,
+            }),
+            ..DeviceSpec::firewall(serial, version)
+        };
+        vec![member(a, b, "active", 100), member(b, a, "passive", 110)]
+    }
+}
+
 fn default_app_version() -> String {
     "8799-8509".into()
 }
@@ -270,6 +311,43 @@ mod tests {
         spec.validate().unwrap();
         assert!(spec.devices.iter().any(|d| d.ha.is_some()));
         assert!(spec.devices.iter().any(|d| !d.faults.is_empty()));
+    }
+
+    /// The builders give what the same device written as JSON (defaults filled in) gives.
+    #[test]
+    fn the_firewall_and_ha_pair_builders_match_their_json_form() {
+        let json = |extra: serde_json::Value| -> DeviceSpec {
+            let mut value = serde_json::json!({
+                "serial": "0001A", "hostname": "fw-0001A", "model": "PA-VM",
+                "ip_address": "192.0.2.20", "sw_version": "10.1.9",
+                "sessions": 5000, "routes": 40, "arp": 20,
+            });
+            value
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            serde_json::from_value(value).unwrap()
+        };
+        assert_eq!(
+            DeviceSpec::firewall("0001A", "10.1.9"),
+            json(serde_json::json!({}))
+        );
+        let pair = DeviceSpec::ha_pair("0001A", "0001B", "10.1.9");
+        assert_eq!(
+            pair[0],
+            json(serde_json::json!({"ha": {"peer": "0001B", "state": "active", "priority": 100}}))
+        );
+        assert_eq!(pair[1].ha.as_ref().unwrap().state, "passive");
+        assert_eq!(pair[1].ha.as_ref().unwrap().priority, 110);
+        assert_eq!(
+            (pair[1].serial.as_str(), pair[1].hostname.as_str()),
+            ("0001B", "fw-0001B")
+        );
+        let fleet = FleetSpec {
+            devices: pair,
+            ..serde_json::from_str(EXAMPLE).unwrap()
+        };
+        fleet.validate().unwrap();
     }
 
     #[test]

@@ -116,34 +116,14 @@ pub fn generated_fleet(devices: usize, ha_pairs: usize, seed: u64) -> FleetSpec 
     fleet
 }
 
-/// A small, fixed firewall for hand-made fleets.
+/// A plain standalone PA-VM (panos-sim's [`DeviceSpec::firewall`]).
 pub fn firewall(serial: &str, version: &str) -> DeviceSpec {
-    serde_json::from_value(serde_json::json!({
-        "serial": serial,
-        "hostname": format!("fw-{serial}"),
-        "model": "PA-VM",
-        "ip_address": "192.0.2.20",
-        "sw_version": version,
-        "sessions": 5000,
-        "routes": 40,
-        "arp": 20,
-    }))
-    .expect("a valid device spec")
+    DeviceSpec::firewall(serial, version)
 }
 
-/// The two members of an HA pair: `a` active, `b` passive.
+/// The two members of an HA pair: `a` active, `b` passive ([`DeviceSpec::ha_pair`]).
 pub fn ha_pair(a: &str, b: &str, version: &str) -> Vec<DeviceSpec> {
-    let mut first = firewall(a, version);
-    let mut second = firewall(b, version);
-    first.ha = Some(
-        serde_json::from_value(serde_json::json!({"peer": b, "state": "active", "priority": 100}))
-            .expect("a valid HA spec"),
-    );
-    second.ha = Some(
-        serde_json::from_value(serde_json::json!({"peer": a, "state": "passive", "priority": 110}))
-            .expect("a valid HA spec"),
-    );
-    vec![first, second]
+    DeviceSpec::ha_pair(a, b, version)
 }
 
 /// A fleet of `devices` without faults or generated variety.

@@ -23,34 +23,14 @@ pub struct Lab {
     pub client: PanoramaClient,
 }
 
-/// A standalone firewall spec.
+/// A plain standalone PA-VM (panos-sim's [`DeviceSpec::firewall`]).
 pub fn firewall(serial: &str, version: &str) -> DeviceSpec {
-    serde_json::from_value(serde_json::json!({
-        "serial": serial,
-        "hostname": format!("fw-{serial}"),
-        "model": "PA-VM",
-        "ip_address": "192.0.2.20",
-        "sw_version": version,
-        "sessions": 5000,
-        "routes": 40,
-        "arp": 20,
-    }))
-    .expect("device spec")
+    DeviceSpec::firewall(serial, version)
 }
 
-/// The two members of an HA pair: `a` active, `b` passive.
+/// The two members of an HA pair: `a` active, `b` passive ([`DeviceSpec::ha_pair`]).
 pub fn ha_pair(a: &str, b: &str, version: &str) -> Vec<DeviceSpec> {
-    let mut first = firewall(a, version);
-    let mut second = firewall(b, version);
-    first.ha = Some(
-        serde_json::from_value(serde_json::json!({"peer": b, "state": "active", "priority": 100}))
-            .expect("ha spec"),
-    );
-    second.ha = Some(
-        serde_json::from_value(serde_json::json!({"peer": a, "state": "passive", "priority": 110}))
-            .expect("ha spec"),
-    );
-    vec![first, second]
+    DeviceSpec::ha_pair(a, b, version)
 }
 
 impl Lab {
