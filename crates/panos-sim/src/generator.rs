@@ -2,6 +2,8 @@
 //! fleet (ChaCha8 from the seed): mixed models, versions spread over 10.1/10.2/11.0/11.1,
 //! table sizes by platform, HA pairs of identical members (active priority 90, passive 100).
 
+use std::collections::BTreeMap;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -30,6 +32,55 @@ const SITES: &[&str] = &[
     "nyc", "lon", "fra", "sgp", "syd", "chi", "dal", "ams", "tok", "sao", "par", "mad",
 ];
 
+/// The feature releases a generated fleet runs.
+const GENERATED_FEATURES: [(u32, u32); 4] = [(10, 1), (10, 2), (11, 0), (11, 1)];
+
+/// The newest release of each feature release a generated fleet runs, in the built-in
+/// catalog.
+fn newest_per_feature() -> BTreeMap<(u32, u32), PanVersion> {
+    let mut newest: BTreeMap<(u32, u32), PanVersion> = BTreeMap::new();
+    for v in Catalog::builtin()
+        .entries
+        .iter()
+        .filter_map(|e| PanVersion::parse(&e.version))
+        .filter(|v| GENERATED_FEATURES.contains(&v.feature()))
+    {
+        if newest.get(&v.feature()).is_none_or(|cur| &v > cur) {
+            newest.insert(v.feature(), v);
+        }
+    }
+    newest
+}
+
+/// The version [`upgrade_paths`] end on: the newest release of the newest feature release a
+/// generated fleet runs (11.1).
+pub fn upgrade_target() -> String {
+    newest_per_feature()
+        .last_key_value()
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
+/// `upgrade_paths.json` for the versions of `devices` (a generated fleet): from each, one hop
+/// per newer feature release (its newest release), ending on [`upgrade_target`]. A version
+/// already on the target gets an empty path; one that does not parse, none.
+pub fn upgrade_paths(devices: &[DeviceSpec]) -> BTreeMap<String, Vec<String>> {
+    let newest = newest_per_feature();
+    let mut paths = BTreeMap::new();
+    for device in devices {
+        let Some(v) = PanVersion::parse(&device.sw_version) else {
+            continue;
+        };
+        let hops = newest
+            .iter()
+            .filter(|(feature, latest)| **feature >= v.feature() && **latest > v)
+            .map(|(_, latest)| latest.to_string())
+            .collect();
+        paths.insert(device.sw_version.clone(), hops);
+    }
+    paths
+}
+
 /// Generates a fleet.
 pub fn generate_fleet(shape: &FleetShape) -> FleetSpec {
     let mut rng = ChaCha8Rng::seed_from_u64(shape.seed);
@@ -38,9 +89,7 @@ pub fn generate_fleet(shape: &FleetShape) -> FleetSpec {
         .entries
         .iter()
         .filter_map(|e| PanVersion::parse(&e.version).map(|v| (v, e)))
-        .filter(|(v, _)| {
-            matches!((v.major, v.minor), (10, 1) | (10, 2) | (11, 0) | (11, 1)) && v.patch > 0
-        })
+        .filter(|(v, _)| GENERATED_FEATURES.contains(&v.feature()) && v.patch > 0)
         .map(|(_, e)| e.version.clone())
         .collect();
     let pairs = shape.ha_pairs.min(shape.devices / 2);
@@ -155,6 +204,36 @@ fn device(rng: &mut ChaCha8Rng, seed: u64, i: usize, versions: &[String]) -> Dev
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every version of a generated fleet gets a path: rising, one release per feature
+    /// release, each the newest of its feature release, the last the target.
+    #[test]
+    fn upgrade_paths_take_every_generated_device_to_the_target() {
+        let fleet = generate_fleet(&FleetShape {
+            devices: 230,
+            ha_pairs: 20,
+            seed: 7,
+        });
+        let target = upgrade_target();
+        assert!(target.starts_with("11.1."), "{target}");
+        let newest = newest_per_feature();
+        let paths = upgrade_paths(&fleet.devices);
+        for device in &fleet.devices {
+            let hops = &paths[&device.sw_version];
+            if device.sw_version == target {
+                assert!(hops.is_empty());
+                continue;
+            }
+            assert_eq!(hops.last(), Some(&target), "{}", device.sw_version);
+            let mut at = PanVersion::parse(&device.sw_version).unwrap();
+            for hop in hops {
+                let hop = PanVersion::parse(hop).unwrap();
+                assert!(hop > at && hop.feature() >= at.feature(), "{at} -> {hop}");
+                assert_eq!(newest[&hop.feature()], hop);
+                at = hop;
+            }
+        }
+    }
 
     #[test]
     fn generation_is_deterministic_valid_and_mixed() {

@@ -52,7 +52,7 @@ pub use command::{Command, CommandError, Op, parse as parse_command};
 pub use error::SimError;
 pub use faults::{Fault, FaultRule};
 pub use fleet::{DeviceSpec, FleetSpec, HaSpec, PanoramaHaSpec, PanoramaSpec, Timings};
-pub use generator::{FleetShape, generate_fleet};
+pub use generator::{FleetShape, generate_fleet, upgrade_paths, upgrade_target};
 pub use ha::HaState;
 pub use handle::{DeviceEdit, SimHandle};
 pub use limit::{OverLimit, RateLimit};

@@ -229,7 +229,7 @@ fn changing(op: Op) -> bool {
 /// Two faults whose outcome survives any crash (an install job that fails; routes lost after
 /// the reboot), on standalone firewalls that have an upgrade to do. Returns their serials.
 fn inject_faults(fleet: &mut panos_sim::FleetSpec) -> Vec<String> {
-    let paths = super::lab::paths_for(&fleet.devices);
+    let paths = panos_sim::upgrade_paths(&fleet.devices);
     let mut candidates = fleet
         .devices
         .iter_mut()

@@ -9,9 +9,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use panos_client::SoftwareVersion;
 use panos_queue::{Job, JobId, JobKind, StateDir};
-use panos_sim::{Catalog, DeviceSpec, FleetShape, FleetSpec, SimConfig, SimHandle};
+use panos_sim::{DeviceSpec, FleetShape, FleetSpec, SimConfig, SimHandle};
 use panosd::Config;
 use secrecy::SecretString;
 use tokio::runtime::Runtime;
@@ -25,7 +24,7 @@ pub struct LabConfig {
     pub scale: f64,
     /// `workers.max`.
     pub workers: u32,
-    /// The upgrade paths; [`paths_for`] the fleet when `None`.
+    /// The upgrade paths; [`panos_sim::upgrade_paths`] of the fleet when `None`.
     pub paths: Option<BTreeMap<String, Vec<String>>>,
 }
 
@@ -54,45 +53,6 @@ pub struct Lab {
     pub api_key: String,
     /// How many daemon processes were started (names their stderr files).
     started: usize,
-}
-
-/// The newest release of each feature release in the simulator's catalog.
-fn latest_per_train() -> BTreeMap<(u16, u16), SoftwareVersion> {
-    let mut latest: BTreeMap<(u16, u16), SoftwareVersion> = BTreeMap::new();
-    for entry in Catalog::builtin().entries {
-        let Ok(v) = entry.version.parse::<SoftwareVersion>() else {
-            continue;
-        };
-        let fr = v.feature_release();
-        let key = (fr.major, fr.minor);
-        if !matches!(key, (10, 1) | (10, 2) | (11, 0) | (11, 1)) {
-            continue;
-        }
-        if latest.get(&key).is_none_or(|cur| &v > cur) {
-            latest.insert(key, v);
-        }
-    }
-    latest
-}
-
-/// Upgrade paths for every version of `devices`: one hop per newer feature release (its
-/// newest build), ending on the newest 11.1.
-pub fn paths_for(devices: &[DeviceSpec]) -> BTreeMap<String, Vec<String>> {
-    let latest = latest_per_train();
-    let mut paths = BTreeMap::new();
-    for device in devices {
-        let Ok(v) = device.sw_version.parse::<SoftwareVersion>() else {
-            continue;
-        };
-        let fr = v.feature_release();
-        let hops: Vec<String> = latest
-            .iter()
-            .filter(|(train, newest)| **train >= (fr.major, fr.minor) && **newest > v)
-            .map(|(_, newest)| newest.to_string())
-            .collect();
-        paths.insert(device.sw_version.clone(), hops);
-    }
-    paths
 }
 
 /// A generated fleet (as the demo makes it) with room on `/opt/panrepo` for every image of a
@@ -142,7 +102,7 @@ impl Lab {
         let paths = config
             .paths
             .clone()
-            .unwrap_or_else(|| paths_for(&fleet.devices));
+            .unwrap_or_else(|| panos_sim::upgrade_paths(&fleet.devices));
         let mut sim_config = SimConfig::new(fleet).with_time_scale(config.scale);
         // Every request is kept: the duplicate-send check reads the whole log.
         sim_config.log_capacity = 5_000_000;

@@ -2,11 +2,10 @@
 //! cover every version in it, and the daemon's configuration pointing at the simulator with
 //! its clock scaled like the simulator's.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use panos_client::SoftwareVersion;
-use panos_sim::{Catalog, DeviceSpec, Fault, FaultRule, FleetShape, FleetSpec, Op};
+use panos_sim::{DeviceSpec, Fault, FaultRule, FleetShape, FleetSpec, Op};
 use panosd::Config;
 use secrecy::SecretString;
 
@@ -21,53 +20,17 @@ pub struct Injected {
     pub what: &'static str,
 }
 
-/// The feature releases the generated fleet runs, in order, and the newest version of each in
-/// the simulator's catalog.
-fn latest_per_train() -> BTreeMap<(u16, u16), SoftwareVersion> {
-    let mut latest: BTreeMap<(u16, u16), SoftwareVersion> = BTreeMap::new();
-    for entry in Catalog::builtin().entries {
-        let Ok(v) = entry.version.parse::<SoftwareVersion>() else {
-            continue;
-        };
-        let fr = v.feature_release();
-        let key = (fr.major, fr.minor);
-        if !matches!(key, (10, 1) | (10, 2) | (11, 0) | (11, 1)) {
-            continue;
-        }
-        if latest.get(&key).is_none_or(|cur| &v > cur) {
-            latest.insert(key, v);
-        }
-    }
-    latest
-}
-
 /// The target of every path: the newest 11.1 release in the catalog.
 pub fn target() -> Result<SoftwareVersion> {
-    latest_per_train()
-        .remove(&(11, 1))
-        .ok_or_else(|| CtlError::Failed("the simulator's catalog has no 11.1 release".into()))
+    panos_sim::upgrade_target()
+        .parse()
+        .map_err(|_| CtlError::Failed("the simulator's catalog has no 11.1 release".into()))
 }
 
 /// `upgrade_paths.json` for the versions of `fleet`: one hop per feature release (its newest
-/// release), ending on [`target`].
+/// release), ending on [`target`] (panos-sim's [`panos_sim::upgrade_paths`]).
 pub fn paths_json(fleet: &FleetSpec) -> Result<String> {
-    let latest = latest_per_train();
-    let target = target()?;
-    let mut paths: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for device in &fleet.devices {
-        let Ok(v) = device.sw_version.parse::<SoftwareVersion>() else {
-            continue;
-        };
-        let fr = v.feature_release();
-        let hops: Vec<String> = latest
-            .iter()
-            .filter(|(train, newest)| **train >= (fr.major, fr.minor) && **newest > v)
-            .map(|(_, newest)| newest.to_string())
-            .collect();
-        debug_assert!(hops.last().is_none_or(|h| *h == target.to_string()));
-        paths.insert(device.sw_version.clone(), hops);
-    }
-    serde_json::to_string_pretty(&paths)
+    serde_json::to_string_pretty(&panos_sim::upgrade_paths(&fleet.devices))
         .map_err(|e| CtlError::Failed(format!("cannot encode the upgrade paths: {e}")))
 }
 
