@@ -242,6 +242,22 @@ fn default_priority() -> u32 {
 }
 
 impl FleetSpec {
+    /// Gives every device 90 % of its platform's `/opt/panrepo` free (or keeps more), so a
+    /// multi-hop path, which keeps every image it downloads, never fails on disk space by
+    /// itself: the demo and the rehearsals want only the failures they inject.
+    pub fn make_room_for_images(&mut self) {
+        for device in &mut self.devices {
+            if let Some(p) = crate::catalog::PLATFORMS
+                .iter()
+                .find(|p| p.model == device.model)
+            {
+                device.free_disk_mb = device
+                    .free_disk_mb
+                    .max(u64::from(p.panrepo_gb) * 1024 * 9 / 10);
+            }
+        }
+    }
+
     /// Reads and validates a fleet file.
     pub fn load(path: &Path) -> Result<FleetSpec, SimError> {
         let text = std::fs::read_to_string(path).map_err(|source| SimError::Io {
@@ -348,6 +364,22 @@ mod tests {
             ..serde_json::from_str(EXAMPLE).unwrap()
         };
         fleet.validate().unwrap();
+    }
+
+    #[test]
+    fn room_for_images_raises_free_disk_and_never_lowers_it() {
+        let panrepo_mb = u64::from(crate::catalog::platform("PA-VM").panrepo_gb) * 1024;
+        let mut tight = DeviceSpec::firewall("0002A", "10.1.9");
+        tight.free_disk_mb = 100;
+        let mut roomy = DeviceSpec::firewall("0002B", "10.1.9");
+        roomy.free_disk_mb = panrepo_mb * 2;
+        let mut fleet = FleetSpec {
+            devices: vec![tight, roomy],
+            ..serde_json::from_str(EXAMPLE).unwrap()
+        };
+        fleet.make_room_for_images();
+        assert_eq!(fleet.devices[0].free_disk_mb, panrepo_mb * 9 / 10);
+        assert_eq!(fleet.devices[1].free_disk_mb, panrepo_mb * 2);
     }
 
     #[test]

@@ -63,16 +63,7 @@ pub fn generated_fleet(devices: usize, ha_pairs: usize, seed: u64) -> FleetSpec 
         ha_pairs,
         seed,
     });
-    for device in &mut fleet.devices {
-        if let Some(p) = panos_sim::PLATFORMS
-            .iter()
-            .find(|p| p.model == device.model)
-        {
-            device.free_disk_mb = device
-                .free_disk_mb
-                .max(u64::from(p.panrepo_gb) * 1024 * 9 / 10);
-        }
-    }
+    fleet.make_room_for_images();
     fleet
 }
 

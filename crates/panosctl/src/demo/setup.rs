@@ -100,18 +100,8 @@ pub fn fleet(devices: usize, ha_pairs: usize, seed: u64) -> Result<(FleetSpec, V
         ha_pairs,
         seed,
     });
-    // Multi-hop paths keep every image they download: give /opt/panrepo room for them, so
-    // the only failures are the injected ones.
-    for device in &mut fleet.devices {
-        if let Some(p) = panos_sim::PLATFORMS
-            .iter()
-            .find(|p| p.model == device.model)
-        {
-            device.free_disk_mb = device
-                .free_disk_mb
-                .max(u64::from(p.panrepo_gb) * 1024 * 9 / 10);
-        }
-    }
+    // Multi-hop paths keep every image they download: the only failures are the injected ones.
+    fleet.make_room_for_images();
     let injected = inject_faults(&mut fleet)?;
     Ok((fleet, injected))
 }
