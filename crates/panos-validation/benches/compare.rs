@@ -14,38 +14,9 @@ fn main() {
     divan::main();
 }
 
-/// The pre-flight and post-flight snapshots: the post side lost 100 routes and 50 ARP entries,
-/// gained 100 routes, and 100 routes and 50 ARP entries changed.
+/// The compared pair (see `support::bench_pair`).
 fn pair() -> (Snapshot, Snapshot) {
-    let pre_routes = support::routes(ROUTES);
-    let mut post_routes = support::routes(ROUTES + 100);
-    let gone: std::collections::HashSet<String> = (0..100)
-        .map(|i| support::destination(1_000 + i * 97))
-        .collect();
-    post_routes.retain(|r| !gone.contains(&r.destination));
-    for route in post_routes.iter_mut().step_by(ROUTES / 100) {
-        route.nexthop = "198.51.100.1".into();
-    }
-    let pre_arp = support::arp(ARP);
-    let mut post_arp = support::arp(ARP - 50);
-    for entry in post_arp.iter_mut().step_by(ARP / 50) {
-        entry.mac = "00:00:5e:00:53:ff".into();
-    }
-    support::shuffle(&mut post_routes, 0x5eed);
-    (
-        support::snapshot(
-            0,
-            pre_routes,
-            pre_arp,
-            support::sessions(100_000, 70_000, 29_000),
-        ),
-        support::snapshot(
-            40,
-            post_routes,
-            post_arp,
-            support::sessions(98_000, 69_000, 28_000),
-        ),
-    )
+    support::bench_pair(ROUTES, ARP)
 }
 
 #[divan::bench(sample_count = 20)]

@@ -3,10 +3,9 @@
 //! through the same support module), timed here in the release build; the median of several
 //! runs.
 
-use std::collections::HashSet;
 use std::time::Instant;
 
-use panos_validation::{Snapshot, Thresholds, compare};
+use panos_validation::{Thresholds, compare};
 use serde_json::json;
 
 use super::Bench;
@@ -21,7 +20,7 @@ const ARP: usize = 100_000;
 /// Runs the validation part.
 pub fn run(bench: &mut Bench) -> Result<(), String> {
     let runs = if bench.quick { 5 } else { 20 };
-    let (pre, post) = pair();
+    let (pre, post) = support::bench_pair(ROUTES, ARP);
     let thresholds = Thresholds::default();
     let mut samples = Vec::with_capacity(runs);
     for _ in 0..runs {
@@ -50,38 +49,4 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
         }),
     );
     Ok(())
-}
-
-/// The benchmark's pair: the post side lost 100 routes and 50 ARP entries, gained 100 routes,
-/// and 100 routes and 50 ARP entries changed; post routes shuffled.
-fn pair() -> (Snapshot, Snapshot) {
-    let pre_routes = support::routes(ROUTES);
-    let mut post_routes = support::routes(ROUTES + 100);
-    let gone: HashSet<String> = (0..100)
-        .map(|i| support::destination(1_000 + i * 97))
-        .collect();
-    post_routes.retain(|r| !gone.contains(&r.destination));
-    for route in post_routes.iter_mut().step_by(ROUTES / 100) {
-        route.nexthop = "198.51.100.1".into();
-    }
-    let pre_arp = support::arp(ARP);
-    let mut post_arp = support::arp(ARP - 50);
-    for entry in post_arp.iter_mut().step_by(ARP / 50) {
-        entry.mac = "00:00:5e:00:53:ff".into();
-    }
-    support::shuffle(&mut post_routes, 0x5eed);
-    (
-        support::snapshot(
-            0,
-            pre_routes,
-            pre_arp,
-            support::sessions(100_000, 70_000, 29_000),
-        ),
-        support::snapshot(
-            40,
-            post_routes,
-            post_arp,
-            support::sessions(98_000, 69_000, 28_000),
-        ),
-    )
 }

@@ -154,3 +154,28 @@ pub fn shuffle<T>(items: &mut [T], mut seed: u64) {
         items.swap(i, (seed % (i as u64 + 1)) as usize);
     }
 }
+
+/// The fleet-scale comparison of the benchmarks (`benches/compare.rs` and `cargo xtask
+/// bench`): `routes` routes and `arp` ARP entries per side; the post side lost 100 routes and
+/// 50 ARP entries, gained 100 routes, and 100 routes and 50 ARP entries changed; post routes
+/// shuffled. `routes` must be at least 100 and `arp` at least 50.
+pub fn bench_pair(routes: usize, arp: usize) -> (Snapshot, Snapshot) {
+    let pre_routes = self::routes(routes);
+    let mut post_routes = self::routes(routes + 100);
+    let gone: std::collections::HashSet<String> =
+        (0..100).map(|i| destination(1_000 + i * 97)).collect();
+    post_routes.retain(|r| !gone.contains(&r.destination));
+    for route in post_routes.iter_mut().step_by(routes / 100) {
+        route.nexthop = "198.51.100.1".into();
+    }
+    let pre_arp = self::arp(arp);
+    let mut post_arp = self::arp(arp - 50);
+    for entry in post_arp.iter_mut().step_by(arp / 50) {
+        entry.mac = "00:00:5e:00:53:ff".into();
+    }
+    shuffle(&mut post_routes, 0x5eed);
+    (
+        snapshot(0, pre_routes, pre_arp, sessions(100_000, 70_000, 29_000)),
+        snapshot(40, post_routes, post_arp, sessions(98_000, 69_000, 28_000)),
+    )
+}
