@@ -14,7 +14,7 @@ use tokio::signal::unix::Signal;
 use tokio_util::sync::CancellationToken;
 
 use super::shared::{Live, Shared};
-use crate::config::{Config, load_upgrade_paths};
+use crate::config::{Config, PanoramaConfig, load_upgrade_paths};
 
 /// Sends `states` to systemd when it supervises the daemon; does nothing otherwise.
 pub fn notify(states: &[NotifyState<'_>]) {
@@ -114,17 +114,9 @@ pub async fn reload(
         shared.workers.resize(config.workers.max);
     }
     let (old, new) = (&current.panorama, &config.panorama);
-    let limits_changed = (
-        old.rate_limit_per_second,
-        old.rate_limit_burst,
-        old.max_in_flight,
-    ) != (
-        new.rate_limit_per_second,
-        new.rate_limit_burst,
-        new.max_in_flight,
-    );
-    let mut applied = config.panorama.clone();
-    if limits_changed {
+    // The limits in force after this reload: the new ones once the client has taken them.
+    let mut limits_from = old;
+    if with_limits(new, old) != *new {
         match shared.api_stats.control() {
             Some(client) => {
                 client.set_limits(new).map_err(|e| e.to_string())?;
@@ -134,28 +126,23 @@ pub async fn reload(
                     max_in_flight = new.max_in_flight,
                     "Panorama rate limit and in-flight cap changed"
                 );
+                limits_from = new;
             }
-            None => {
-                tracing::warn!(
-                    "the rate limit changed, but this daemon runs on an API it did not build; it takes effect after a restart"
-                );
-                applied.rate_limit_per_second = old.rate_limit_per_second;
-                applied.rate_limit_burst = old.rate_limit_burst;
-                applied.max_in_flight = old.max_in_flight;
-            }
+            None => tracing::warn!(
+                "the rate limit changed, but this daemon runs on an API it did not build; it takes effect after a restart"
+            ),
         }
     }
-    // Compare the rest of `panorama` with the limits as they now are.
-    let mut rest = applied.clone();
-    rest.rate_limit_per_second = old.rate_limit_per_second;
-    rest.rate_limit_burst = old.rate_limit_burst;
-    rest.max_in_flight = old.max_in_flight;
+    // The rest of `panorama` needs a restart: what runs now is the old section with the
+    // limits in force, and the rest changed when the new one differs beyond its limits.
+    let running_panorama = with_limits(old, limits_from);
+    let rest_changed = with_limits(new, old) != *old;
     shared.set_live(Live {
         engine: config.engine(),
         paths: Arc::new(paths),
     });
     for (section, changed) in [
-        ("panorama", rest != *old),
+        ("panorama", rest_changed),
         ("logging", config.logging != current.logging),
         ("daemon", config.daemon != current.daemon),
     ] {
@@ -173,9 +160,16 @@ pub async fn reload(
     shared.status_changed.notify_one();
     // What runs now: a section that needs a restart keeps being reported until then.
     let mut running = config;
-    running.panorama = current.panorama.clone();
-    running.panorama.rate_limit_per_second = applied.rate_limit_per_second;
-    running.panorama.rate_limit_burst = applied.rate_limit_burst;
-    running.panorama.max_in_flight = applied.max_in_flight;
+    running.panorama = running_panorama;
     Ok(running)
+}
+
+/// `panorama` with the rate limit, burst and in-flight cap of `limits`.
+fn with_limits(panorama: &PanoramaConfig, limits: &PanoramaConfig) -> PanoramaConfig {
+    PanoramaConfig {
+        rate_limit_per_second: limits.rate_limit_per_second,
+        rate_limit_burst: limits.rate_limit_burst,
+        max_in_flight: limits.max_in_flight,
+        ..panorama.clone()
+    }
 }

@@ -74,7 +74,8 @@ impl<A: PanosApi + 'static> Scheduler<A> {
                 _ = watcher.next() => self.waiting = None,
                 // A job ended: its slot and devices are free for a job already known.
                 () = self.shared.wake_scheduler.notified() => {}
-                () = tokio::time::sleep(self.rescan) => self.waiting = None,
+                // Quiet for a rescan interval: the top of the loop scans again.
+                () = tokio::time::sleep(self.rescan) => {}
             }
         }
     }
