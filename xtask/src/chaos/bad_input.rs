@@ -26,7 +26,7 @@ use tokio::runtime::Runtime;
 
 use super::lab::{Lab, LabConfig, Unit, firewall, fleet_of};
 use super::observe::{Observer, Schemas};
-use super::process::{kill_now, signal, wait_exit};
+use super::process::stop;
 use super::rng::Rng;
 use super::{Options, Phase};
 
@@ -430,19 +430,13 @@ pub fn run(
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    if alive {
-        signal(&daemon, nix::sys::signal::Signal::SIGTERM);
-        if !wait_exit(&mut daemon, Duration::from_secs(60)).is_some_and(|s| s.success()) {
-            phase
-                .violations
-                .push("panosd did not stop cleanly on SIGTERM".into());
-            kill_now(&mut daemon);
-        }
+    if alive && stop(&mut daemon).is_err() {
+        phase
+            .violations
+            .push("panosd did not stop cleanly on SIGTERM".into());
     }
     let seen = observer.finish();
-    phase
-        .violations
-        .extend(seen.violations.iter().map(|v| format!("observed: {v}")));
+    seen.report_into(&mut phase.violations);
 
     // Every bad file: gone from its folder, in the quarantine with a reason naming it.
     let reasons = reasons(&dir);

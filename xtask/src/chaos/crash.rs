@@ -22,7 +22,7 @@ use tokio::runtime::Runtime;
 
 use super::lab::{Lab, LabConfig, Unit, generated_fleet};
 use super::observe::{Observer, Schemas};
-use super::process::{Running, kill_now, signal, wait_exit};
+use super::process::{Running, kill_now, stop, wait_exit};
 use super::rng::Rng;
 use super::{Options, Phase, sends};
 
@@ -114,24 +114,18 @@ pub fn run(
             FINISH_LIMIT.as_secs()
         ));
     }
-    signal(&daemon, nix::sys::signal::Signal::SIGTERM);
-    match wait_exit(&mut daemon, Duration::from_secs(60)) {
-        Some(status) if status.success() => {}
-        Some(status) => phase.violations.push(format!(
+    match stop(&mut daemon) {
+        Ok(()) => {}
+        Err(Some(status)) => phase.violations.push(format!(
             "the last daemon ended with {status} on SIGTERM: {}",
             lab.stderr_of(n).trim()
         )),
-        None => {
-            phase
-                .violations
-                .push("the last daemon did not stop within 60 s of SIGTERM".into());
-            kill_now(&mut daemon);
-        }
+        Err(None) => phase
+            .violations
+            .push("the last daemon did not stop within 60 s of SIGTERM".into()),
     }
     let seen = observer.finish();
-    phase
-        .violations
-        .extend(seen.violations.iter().map(|v| format!("observed: {v}")));
+    seen.report_into(&mut phase.violations);
 
     let dir = lab.dir();
     let outcomes = check_jobs(&dir, &jobs, &mut phase.violations);

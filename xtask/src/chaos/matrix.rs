@@ -24,7 +24,7 @@ use tokio::runtime::Runtime;
 
 use super::lab::{Lab, LabConfig, Unit, firewall, fleet_of, ha_pair};
 use super::observe::{Observer, Schemas};
-use super::process::{kill_now, signal, wait_exit};
+use super::process::stop;
 use super::{Options, Phase, sends};
 
 /// The version every cell starts on, and its one-hop path.
@@ -338,17 +338,13 @@ pub fn run(
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    signal(&daemon, nix::sys::signal::Signal::SIGTERM);
-    if !wait_exit(&mut daemon, Duration::from_secs(60)).is_some_and(|s| s.success()) {
+    if stop(&mut daemon).is_err() {
         phase
             .violations
             .push("panosd did not stop cleanly on SIGTERM".into());
-        kill_now(&mut daemon);
     }
     let seen = observer.finish();
-    phase
-        .violations
-        .extend(seen.violations.iter().map(|v| format!("observed: {v}")));
+    seen.report_into(&mut phase.violations);
     let dups = sends::duplicate_sends(&lab.sim.requests(), &lab.sim.devices());
     phase.violations.extend(dups.iter().cloned());
 

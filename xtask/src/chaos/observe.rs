@@ -316,6 +316,13 @@ pub struct Observation {
     pub violations: BTreeSet<String>,
 }
 
+impl Observation {
+    /// Adds what the observer saw to a phase's `violations`, marked as observed.
+    pub fn report_into(&self, violations: &mut Vec<String>) {
+        violations.extend(self.violations.iter().map(|v| format!("observed: {v}")));
+    }
+}
+
 /// A thread checking a state directory again and again.
 pub struct Observer {
     stop: Arc<AtomicBool>,

@@ -57,6 +57,20 @@ pub fn kill_now(child: &mut Child) -> Option<ExitStatus> {
     wait_exit(child, Duration::from_secs(30))
 }
 
+/// Stops `child` with SIGTERM and waits up to 60 s: `Ok` when it exits 0; else the status it
+/// ended with, or `None` when it did not stop (it is killed then).
+pub fn stop(child: &mut Child) -> Result<(), Option<ExitStatus>> {
+    signal(child, Signal::SIGTERM);
+    match wait_exit(child, Duration::from_secs(60)) {
+        Some(status) if status.success() => Ok(()),
+        Some(status) => Err(Some(status)),
+        None => {
+            kill_now(child);
+            Err(None)
+        }
+    }
+}
+
 /// The target directory cargo builds into.
 fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
