@@ -139,21 +139,7 @@ impl Lab {
         let encrypted =
             panosd::secrets::encrypt_for_config(root, &SecretString::from(self.api_key.clone()))
                 .map_err(|e| format!("cannot encrypt the API key: {e}"))?;
-        let scale = lab.scale;
-        let mut config = Config::default();
-        config.panorama.url = Some(self.sim.url().to_owned());
-        config.panorama.api_key = Some(encrypted);
-        config.panorama.rate_limit_per_second = 5000;
-        config.panorama.rate_limit_burst = 200;
-        config.panorama.max_in_flight = 50;
-        config.panorama.request_timeout_secs = 20;
-        config.workers.max = lab.workers;
-        config.timing.scale = scale;
-        // The daemon's own intervals are divided by the scale too: keep them near real seconds.
-        config.daemon.status_interval_secs = scale;
-        config.daemon.rescan_interval_secs = scale / 2.0;
-        config.daemon.inventory_interval_secs = scale * 300.0;
-        config.daemon.shutdown_grace_secs = scale * 10.0;
+        let config = Config::rehearsal(self.sim.url(), encrypted, lab.workers, lab.scale);
         let dir = root.join("config");
         let text = serde_json::to_string_pretty(&config)
             .map_err(|e| format!("cannot encode the configuration: {e}"))?;

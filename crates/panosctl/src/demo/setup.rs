@@ -117,20 +117,7 @@ pub fn write_config(
     paths: &str,
 ) -> Result<()> {
     let encrypted = panosd::secrets::encrypt_for_config(root, &SecretString::from(api_key))?;
-    let mut config = Config::default();
-    config.panorama.url = Some(url.to_owned());
-    config.panorama.api_key = Some(encrypted);
-    config.panorama.rate_limit_per_second = 5000;
-    config.panorama.rate_limit_burst = 200;
-    config.panorama.max_in_flight = 50;
-    config.panorama.request_timeout_secs = 20;
-    config.workers.max = workers;
-    config.timing.scale = scale;
-    // The daemon's own intervals are divided by the scale too: keep them near real seconds.
-    config.daemon.status_interval_secs = scale;
-    config.daemon.rescan_interval_secs = scale / 2.0;
-    config.daemon.inventory_interval_secs = scale * 300.0;
-    config.daemon.shutdown_grace_secs = scale * 10.0;
+    let config = Config::rehearsal(url, encrypted, workers, scale);
     let dir = root.join("config");
     std::fs::create_dir_all(&dir)
         .map_err(|e| CtlError::Failed(format!("cannot create {}: {e}", dir.display())))?;

@@ -47,6 +47,28 @@ pub struct Config {
 }
 
 impl Config {
+    /// The configuration of a rehearsal against panos-sim at `scale` simulated seconds per
+    /// real second (the demo's, the reliability suite's): Panorama at `url` with `api_key`
+    /// (already encrypted for `config.json`), `workers` workers, an API budget of 5,000
+    /// requests a second (bursts of 200, 50 in flight, 20 s per request), and the daemon's
+    /// own intervals, which the scale divides too, kept near real seconds.
+    pub fn rehearsal(url: &str, api_key: String, workers: u32, scale: f64) -> Config {
+        let mut config = Config::default();
+        config.panorama.url = Some(url.to_owned());
+        config.panorama.api_key = Some(api_key);
+        config.panorama.rate_limit_per_second = 5000;
+        config.panorama.rate_limit_burst = 200;
+        config.panorama.max_in_flight = 50;
+        config.panorama.request_timeout_secs = 20;
+        config.workers.max = workers;
+        config.timing.scale = scale;
+        config.daemon.status_interval_secs = scale;
+        config.daemon.rescan_interval_secs = scale / 2.0;
+        config.daemon.inventory_interval_secs = scale * 300.0;
+        config.daemon.shutdown_grace_secs = scale * 10.0;
+        config
+    }
+
     /// Parses and validates the text of `config.json`; `file` names it in errors.
     ///
     /// # Errors

@@ -157,3 +157,21 @@ fn files_are_written_only_when_valid() {
     assert!(err.to_string().contains("workers.max"), "{err}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "unchanged");
 }
+
+#[test]
+fn a_rehearsal_configuration_validates_and_keeps_daemon_intervals_near_real_seconds() {
+    let encrypted = "age:not-checked-here".to_owned();
+    let config = Config::rehearsal("https://127.0.0.1:1", encrypted, 7, 1000.0);
+    assert_eq!(config.workers.max, 7);
+    assert_eq!(config.timing.scale, 1000.0);
+    // Divided by the scale, the status interval is one real second.
+    assert_eq!(
+        config.daemon.status_interval_secs / config.timing.scale,
+        1.0
+    );
+    let mut value = serde_json::to_value(&config).unwrap();
+    value["panorama"]["api_key"] = serde_json::Value::Null;
+    let back = Config::from_value(&value, Path::new("/s/config/config.json")).unwrap();
+    assert_eq!(back.panorama.rate_limit_per_second, 5000);
+    assert_eq!(back.daemon.rescan_interval_secs, 500.0);
+}
