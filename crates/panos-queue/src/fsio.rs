@@ -250,22 +250,37 @@ pub fn list_candidates(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-/// [`list_candidates`] with each file's inode number, as the directory listing gives it
-/// (no `stat` per file).
-pub fn list_candidates_ino(dir: &Path) -> Result<Vec<(PathBuf, u64)>> {
+/// Calls `visit` with every candidate entry of `dir` (none when `dir` does not exist).
+fn for_each_candidate(dir: &Path, mut visit: impl FnMut(fs::DirEntry)) -> Result<()> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(err) => return Err(QueueError::io("list", dir, err)),
     };
-    let mut out = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|err| QueueError::io("list", dir, err))?;
         if is_candidate(&entry.file_name()) {
-            out.push((entry.path(), std::os::unix::fs::DirEntryExt::ino(&entry)));
+            visit(entry);
         }
     }
-    // All in one folder: the names decide the order (cheaper than comparing whole paths).
+    Ok(())
+}
+
+/// How many candidate files `dir` holds (as [`list_candidates`] would list), without
+/// building their paths or sorting them: the status writer counts the queue folders often.
+pub fn count_candidates(dir: &Path) -> Result<usize> {
+    let mut n = 0;
+    for_each_candidate(dir, |_| n += 1)?;
+    Ok(n)
+}
+
+/// [`list_candidates`] with each file's inode number, as the directory listing gives it
+/// (no `stat` per file).
+pub fn list_candidates_ino(dir: &Path) -> Result<Vec<(PathBuf, u64)>> {
+    let mut out = Vec::new();
+    for_each_candidate(dir, |entry| {
+        out.push((entry.path(), std::os::unix::fs::DirEntryExt::ino(&entry)));
+    })?;
     out.sort_unstable_by(|(a, _), (b, _)| a.file_name().cmp(&b.file_name()));
     Ok(out)
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::error::{QueueError, Result};
-use crate::fsio::{list_candidates, read_json, write_json};
+use crate::fsio::{count_candidates, list_candidates, read_json, write_json};
 use crate::layout::{QueueFolder, StateDir};
 use crate::types::ids::{PairName, Serial};
 use crate::types::status::{DaemonStatus, DeviceStatus, HaPairStatus, QueueDepths, WorkersStatus};
@@ -81,7 +81,7 @@ impl StateDir {
     /// How many job files each queue folder holds (reason files and dot-files not counted).
     pub fn queue_depths(&self) -> Result<QueueDepths> {
         let count =
-            |folder| -> Result<u64> { Ok(list_candidates(&self.queue_dir(folder))?.len() as u64) };
+            |folder| -> Result<u64> { Ok(count_candidates(&self.queue_dir(folder))? as u64) };
         Ok(QueueDepths {
             pending: count(QueueFolder::Pending)?,
             active: count(QueueFolder::Active)?,
