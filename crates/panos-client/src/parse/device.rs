@@ -1,6 +1,5 @@
 //! Answers about a device as a whole: `show system info`, `show high-availability state`,
-//! `show chassis-ready`, restart and HA state changes, keygen, and Panorama's
-//! `show devices all|connected`.
+//! `show chassis-ready`, restart and HA state changes, and keygen.
 
 use std::str::FromStr;
 
@@ -8,12 +7,10 @@ use roxmltree::Node;
 use secrecy::SecretString;
 
 use super::envelope::{Response, open, read};
-use super::{Ctx, all_text, child, children, flag, flag_of, number_of, path, text_of};
+use super::{Ctx, all_text, child, flag, flag_of, number_of, path, text_of};
 use crate::error::ClientError;
-use crate::model::{
-    ConfigSync, HaMemberInfo, HaState, HaStatus, ManagedDevice, ManagedHa, SystemInfo,
-};
-use crate::types::{ParseError, Serial};
+use crate::model::{ConfigSync, HaMemberInfo, HaState, HaStatus, SystemInfo};
+use crate::types::ParseError;
 
 /// The text a restart answers with; some releases send it with a non-success status.
 const RESTART_TEXT: &str = "Command succeeded with no output";
@@ -229,55 +226,6 @@ pub(crate) fn keygen(ctx: &Ctx<'_>, xml: &str) -> Result<SecretString, ClientErr
         .filter(|key| !key.is_empty())
         .ok_or_else(|| ctx.decode("the answer has no <result><key>", xml))?;
     Ok(SecretString::from(key))
-}
-
-/// Parses Panorama's answer to `show devices all` or `show devices connected`. Stray text
-/// between the entries (`Total Connected Devices: 0`) is ignored; an entry whose serial is
-/// not valid is skipped with a warning.
-///
-/// # Errors
-/// An envelope error.
-pub fn parse_managed_devices(xml: &str) -> Result<Vec<ManagedDevice>, ClientError> {
-    managed_devices(&Ctx::new("show devices"), xml)
-}
-
-pub(crate) fn managed_devices(ctx: &Ctx<'_>, xml: &str) -> Result<Vec<ManagedDevice>, ClientError> {
-    let response = open(ctx, xml)?;
-    let Some(devices) = path(response.root(), &["result", "devices"]) else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for entry in children(devices, "entry") {
-        let serial_text = text_of(entry, "serial")
-            .or_else(|| entry.attribute("name").map(|name| name.trim().to_owned()))
-            .unwrap_or_default();
-        let Ok(serial) = serial_text.parse::<Serial>() else {
-            tracing::warn!(
-                operation = ctx.operation,
-                serial = %serial_text.chars().take(40).collect::<String>(),
-                "skipping a managed device whose serial is not valid"
-            );
-            continue;
-        };
-        let ha = child(entry, "ha").map(|ha| ManagedHa {
-            state: text_of(ha, "state").unwrap_or_default(),
-            peer_serial: path(ha, &["peer", "serial"])
-                .map(all_text)
-                .and_then(|serial| serial.trim().parse().ok()),
-        });
-        out.push(ManagedDevice {
-            serial,
-            hostname: text_of(entry, "hostname"),
-            ip_address: text_of(entry, "ip-address"),
-            model: text_of(entry, "model"),
-            family: text_of(entry, "family"),
-            sw_version: text_of(entry, "sw-version").and_then(|text| text.parse().ok()),
-            app_version: text_of(entry, "app-version"),
-            connected: flag_of(entry, "connected").unwrap_or(false),
-            ha,
-        });
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -173,18 +173,29 @@ pub(crate) fn open<'i>(ctx: &Ctx<'_>, body: &'i str) -> Result<Response<'i>, Cli
     read(ctx, body)?.into_success(ctx)
 }
 
-/// Parses `body` as a `<response>` document, without judging its status.
-pub(crate) fn read<'i>(ctx: &Ctx<'_>, body: &'i str) -> Result<RawResponse<'i>, ClientError> {
-    let text = body.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
-    if text.trim().is_empty() {
-        return Err(ctx.unreadable("the answer is empty".to_owned(), body));
-    }
-    let options = ParsingOptions {
+/// The text of `body` that is parsed as the document: without a leading byte-order mark or
+/// white space.
+pub(crate) fn document_text(body: &str) -> &str {
+    body.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+}
+
+/// How every answer (and every part of one read piecewise) is parsed: no DTD, and a bound on
+/// the nodes of one document.
+pub(crate) fn parsing_options<'i>() -> ParsingOptions<'i> {
+    ParsingOptions {
         allow_dtd: false,
         nodes_limit: 2_000_000,
         ..ParsingOptions::default()
-    };
-    let doc = Document::parse_with_options(text, options)
+    }
+}
+
+/// Parses `body` as a `<response>` document, without judging its status.
+pub(crate) fn read<'i>(ctx: &Ctx<'_>, body: &'i str) -> Result<RawResponse<'i>, ClientError> {
+    let text = document_text(body);
+    if text.trim().is_empty() {
+        return Err(ctx.unreadable("the answer is empty".to_owned(), body));
+    }
+    let doc = Document::parse_with_options(text, parsing_options())
         .map_err(|err| ctx.unreadable(format!("malformed XML: {err}"), body))?;
     let root = doc.root_element();
     if root.tag_name().name() != "response" {

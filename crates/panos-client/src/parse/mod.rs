@@ -17,26 +17,28 @@ mod device;
 mod disk;
 mod envelope;
 mod jobs;
+mod managed;
 mod network;
+mod outline;
 mod software;
 
 pub use device::{
-    parse_chassis_ready, parse_ha_state, parse_ha_state_change, parse_keygen,
-    parse_managed_devices, parse_restart, parse_system_info,
+    parse_chassis_ready, parse_ha_state, parse_ha_state_change, parse_keygen, parse_restart,
+    parse_system_info,
 };
 pub use disk::{parse_df_text, parse_disk_space};
 pub use envelope::{Envelope, check_envelope};
 pub use jobs::{parse_job_enqueued, parse_job_status, parse_jobs_all};
+pub use managed::parse_managed_devices;
 pub use network::{parse_arp, parse_routes, parse_session_info};
 pub use software::parse_software_catalog;
 
 // Used by the transport, with the HTTP status and the operation's own name.
-pub(crate) use device::{
-    chassis_ready, ha_state, ha_state_change, keygen, managed_devices, restart, system_info,
-};
+pub(crate) use device::{chassis_ready, ha_state, ha_state_change, keygen, restart, system_info};
 pub(crate) use disk::disk_space;
 pub(crate) use envelope::Ctx;
 pub(crate) use jobs::{job_enqueued, job_status, jobs_all};
+pub(crate) use managed::managed_devices;
 pub(crate) use network::{arp, routes, session_info};
 pub(crate) use software::software_catalog;
 
