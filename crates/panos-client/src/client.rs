@@ -280,7 +280,13 @@ impl PanoramaClient {
                 .map_err(|err| transport_error(operation, err))?;
             let status = response.status().as_u16();
             let limit = self.inner.config.max_response_bytes;
-            let mut body = Vec::new();
+            // Room for the whole answer at once when its length is announced: growing by
+            // doubling would copy a large answer several times and leave the pieces behind.
+            let announced = response
+                .content_length()
+                .and_then(|len| usize::try_from(len).ok())
+                .unwrap_or(0);
+            let mut body = Vec::with_capacity(announced.min(limit));
             while let Some(chunk) = response
                 .chunk()
                 .await
@@ -296,7 +302,7 @@ impl PanoramaClient {
                 body.extend_from_slice(&chunk);
             }
             tracing::trace!(operation, status, bytes = body.len(), "answer received");
-            Ok((status, String::from_utf8_lossy(&body).into_owned()))
+            Ok((status, into_text(body)))
         };
         until_cancelled(cancel, exchange)
             .await
@@ -337,6 +343,12 @@ fn keygen_form(username: &str, password: &SecretString) -> SecretString {
     SecretString::from(form)
 }
 
+/// The body as text, without a copy unless it is not UTF-8 (its invalid bytes are replaced).
+fn into_text(body: Vec<u8>) -> String {
+    String::from_utf8(body)
+        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
+}
+
 fn cancelled(operation: &str) -> ClientError {
     ClientError::Cancelled {
         operation: operation.to_owned(),
@@ -356,5 +368,20 @@ fn transport_error(operation: &str, err: reqwest::Error) -> ClientError {
             operation,
             source: err,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_is_the_body_itself_unless_it_is_not_utf8() {
+        let body = "<response status='success'/>é".as_bytes().to_vec();
+        let bytes = body.as_ptr();
+        let text = into_text(body);
+        assert_eq!(text, "<response status='success'/>é");
+        assert_eq!(text.as_ptr(), bytes, "a UTF-8 body is not copied");
+        assert_eq!(into_text(b"a\xffb".to_vec()), "a\u{fffd}b");
     }
 }
