@@ -2,7 +2,7 @@
 //!
 //! Per hop: read both members' HA state and fix the roles (the passive member goes first; the
 //! roles are recorded so a resumed job does not re-derive them from a pair in mid-change);
-//! readiness checks and snapshots on both; images downloaded on both; then the first member
+//! readiness checks and snapshots on both; images downloaded on both at once; then the first member
 //! is upgraded (suspended first when configured), returned to functional, and must be back in
 //! a settled pair (one active, one passive, configuration synchronized) before the second
 //! member is touched. With `failover`, the second (active) member is suspended so the
@@ -255,6 +255,7 @@ async fn upgrade_pair_hops<A: PanosApi, S: ProgressSink>(
             HaPhase::Download => {
                 let (fk, sk) = decide_roles(run, members).await.map_err(|s| (0, s))?;
                 let (first, second) = (members[fk], members[sk]);
+                let mut downloads = Vec::with_capacity(2);
                 for (k, i, peer) in [(fk, first, second), (sk, second, first)] {
                     if let Some(info) = run.already_on_hop(i).await.map_err(|s| (k, s))? {
                         // Ahead of the pair (a previous job stopped half-way): nothing to do
@@ -269,7 +270,15 @@ async fn upgrade_pair_hops<A: PanosApi, S: ProgressSink>(
                         .await
                         .map_err(|s| (k, s))?;
                     reports[k].warnings.extend(warnings);
-                    run.download_hop(i, &plan).await.map_err(|s| (k, s))?;
+                    downloads.push((k, i, plan));
+                }
+                // Both members download at once (a download changes nothing the device
+                // runs); each is then waited for, the first member's first.
+                for (k, i, plan) in &downloads {
+                    run.start_download(*i, plan).await.map_err(|s| (*k, s))?;
+                }
+                for (k, i, plan) in &downloads {
+                    run.download_hop(*i, plan).await.map_err(|s| (*k, s))?;
                 }
                 set_phase(run, HaPhase::First).await;
             }

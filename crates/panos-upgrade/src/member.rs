@@ -10,6 +10,7 @@ use crate::event::{ProgressSink, Step};
 use crate::path::UpgradePath;
 use crate::plan::{HopPlan, plan_path};
 use crate::run::{Run, Stop};
+use crate::steps::Until;
 
 impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
     /// The version device `i` ran before the current hop.
@@ -98,20 +99,49 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         if self.cp.devices[i].step > Step::Download {
             return Ok(());
         }
-        if let Some(base) = &plan.base_image {
+        // At the image's own step, the base image was seen downloaded already.
+        if let Some(base) = &plan.base_image
+            && self.cp.devices[i].step < Step::Download
+        {
             self.enter(
                 i,
                 Step::DownloadBase,
                 format!("downloading base image {base}"),
             )
             .await;
-            self.ensure_downloaded(i, base, Step::DownloadBase).await?;
+            self.ensure_downloaded(i, base, Step::DownloadBase, Until::Downloaded)
+                .await?;
             self.check_cancel(i)?;
         }
         self.enter(i, Step::Download, format!("downloading {}", plan.version))
             .await;
-        self.ensure_downloaded(i, &plan.version, Step::Download)
+        self.ensure_downloaded(i, &plan.version, Step::Download, Until::Downloaded)
             .await?;
+        self.check_cancel(i)
+    }
+
+    /// Starts the hop's first download still missing on device `i` (the base image, then the
+    /// image) without waiting for it, so that a pair's members download at once;
+    /// [`Self::download_hop`] then waits for it and does the rest.
+    pub async fn start_download(&mut self, i: usize, plan: &HopPlan) -> Result<(), Stop> {
+        if self.cp.devices[i].step > Step::Download {
+            return Ok(());
+        }
+        let images = plan
+            .base_image
+            .iter()
+            .map(|base| (base, Step::DownloadBase, "base image "))
+            .chain([(&plan.version, Step::Download, "")]);
+        for (version, step, what) in images {
+            self.enter(i, step, format!("downloading {what}{version}"))
+                .await;
+            if !self
+                .ensure_downloaded(i, version, step, Until::Started)
+                .await?
+            {
+                break;
+            }
+        }
         self.check_cancel(i)
     }
 

@@ -24,6 +24,16 @@ enum Sent {
     TryAgain,
 }
 
+/// How far [`Run::ensure_downloaded`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Until {
+    /// Until the catalog shows the image downloaded.
+    Downloaded,
+    /// Until a download job of the image runs on the device (or it is downloaded already):
+    /// a pair starts its second member's download before waiting for the first.
+    Started,
+}
+
 /// Messages that mean "busy, try later" rather than a failure.
 fn is_busy(text: &str) -> bool {
     let text = text.to_ascii_lowercase();
@@ -40,13 +50,15 @@ pub(crate) fn refused_for_now(error: &ClientError) -> bool {
 }
 
 impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
-    /// Makes sure `version` is downloaded on device `i`.
-    pub async fn ensure_downloaded(
+    /// Makes sure `version` is downloaded on device `i` (with [`Until::Started`], only that
+    /// its download runs). Returns whether the catalog showed it downloaded.
+    pub(crate) async fn ensure_downloaded(
         &mut self,
         i: usize,
         version: &SoftwareVersion,
         step: Step,
-    ) -> Result<(), Stop> {
+        until: Until,
+    ) -> Result<bool, Stop> {
         let serial = self.serial(i);
         let mut busy_left = self.timing.busy_retries;
         let mut sends_left = 3u32;
@@ -65,7 +77,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                         self.dev(i).intent = None;
                     }
                     self.save().await;
-                    return Ok(());
+                    return Ok(true);
                 }
                 Some(_) => {}
                 None => {
@@ -88,6 +100,9 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 .find(|d| &d.version == version)
                 .map(|d| d.job);
             if let Some(job) = known {
+                if until == Until::Started {
+                    return Ok(false);
+                }
                 let status = self
                     .wait_job(i, step, job, self.timing.download_timeout_secs)
                     .await?;
@@ -148,6 +163,9 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 .await?
             {
                 self.record_job(i, Action::Download, version, job).await;
+                if until == Until::Started {
+                    return Ok(false);
+                }
             }
         }
     }

@@ -62,6 +62,16 @@ async fn passive_first_then_failover_then_the_former_active() {
     for serial in [ACTIVE, PASSIVE] {
         assert!(log.iter().any(|r| is(r, serial, Op::SoftwareDownload)));
     }
+    // At once: the second download is sent before the first one is polled (each member
+    // downloads its one image once), and the passive member's goes first.
+    assert_eq!(downloads.len(), 2, "one download per member");
+    assert_eq!(log[downloads[0]].target.as_deref(), Some(PASSIVE));
+    assert!(
+        !log[downloads[0]..downloads[1]]
+            .iter()
+            .any(|r| r.op == Op::ShowJob),
+        "the second member's download waited for the first"
+    );
 
     // The passive member is restarted, comes back and is checked for a settled pair before
     // anything disruptive reaches the active member.

@@ -120,6 +120,7 @@ async fn crash_pair(stop_at: impl Fn(&Event) -> bool + Send + Sync + 'static) {
     assert_eq!(report.outcome, JobOutcome::Completed, "{report:#?}");
     for serial in ["0031A", "0031B"] {
         assert_eq!(lab.version_of(serial), "10.2.10");
+        assert_eq!(lab.versions_sent(serial, Op::SoftwareDownload), ["10.2.10"]);
         assert_eq!(lab.versions_sent(serial, Op::SoftwareInstall), ["10.2.10"]);
         assert_eq!(
             lab.sent(serial, Op::Restart).len(),
@@ -129,6 +130,34 @@ async fn crash_pair(stop_at: impl Fn(&Event) -> bool + Send + Sync + 'static) {
     }
     assert_eq!(lab.sent("0031A", Op::HaSuspend).len(), 1);
     assert_eq!(lab.sent("0031A", Op::HaFunctional).len(), 1);
+}
+
+/// The `n`th event (from 1) that `pick` matches.
+fn nth(n: usize, pick: impl Fn(&Event) -> bool) -> impl Fn(&Event) -> bool {
+    let seen = std::sync::atomic::AtomicUsize::new(0);
+    move |e| pick(e) && seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == n
+}
+
+// The members download at once: a crash while the second member's download starts, with the
+// first one's running, resumes both without sending either again.
+#[tokio::test]
+async fn pair_crash_after_the_second_download_intent() {
+    let first_accepted = std::sync::atomic::AtomicBool::new(false);
+    let download_accepted = accepted(Action::Download);
+    let download_intent = intent_recorded(Action::Download);
+    crash_pair(move |e| {
+        if download_accepted(e) {
+            first_accepted.store(true, std::sync::atomic::Ordering::SeqCst);
+            return false;
+        }
+        first_accepted.load(std::sync::atomic::Ordering::SeqCst) && download_intent(e)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pair_crash_after_the_second_download_accepted() {
+    crash_pair(nth(2, accepted(Action::Download))).await;
 }
 
 #[tokio::test]
