@@ -46,43 +46,54 @@ fn reason(stop: Stop) -> String {
 }
 
 impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
+    /// Reads what a snapshot holds, the reads at once (the route table's after the system
+    /// info, which says which routing engine to ask).
     async fn collect(&self, i: usize, step: Step) -> Collected {
         let serial = self.serial(i);
         let api = self.api;
-        let info = self
-            .read(i, step, "read the device's system info", || {
-                api.system_info(&serial)
-            })
-            .await
-            .map_err(reason);
-        let engine = match &info {
-            Ok(info) if info.advanced_routing == Some(true) => RoutingEngine::Advanced,
-            _ => RoutingEngine::Legacy,
+        let info_and_routes = async {
+            let info = self
+                .read(i, step, "read the device's system info", || {
+                    api.system_info(&serial)
+                })
+                .await
+                .map_err(reason);
+            let engine = match &info {
+                Ok(info) if info.advanced_routing == Some(true) => RoutingEngine::Advanced,
+                _ => RoutingEngine::Legacy,
+            };
+            let routes = self
+                .read(i, step, "read the route table", || {
+                    api.routes(&serial, engine)
+                })
+                .await
+                .map_err(reason);
+            (info, routes)
         };
-        let sessions = self
-            .read(i, step, "read the session info", || {
+        let sessions = async {
+            self.read(i, step, "read the session info", || {
                 api.session_info(&serial)
             })
             .await
-            .map_err(reason);
-        let routes = self
-            .read(i, step, "read the route table", || {
-                api.routes(&serial, engine)
-            })
-            .await
-            .map_err(reason);
-        let arp = self
-            .read(i, step, "read the ARP table", || api.arp(&serial))
-            .await
-            .map_err(reason);
-        let disk = self
-            .read(i, step, "read the disk space", || api.disk_space(&serial))
-            .await
-            .map_err(reason);
-        let ha = self
-            .read(i, step, "read the HA state", || api.ha_state(&serial))
-            .await
-            .map_err(reason);
+            .map_err(reason)
+        };
+        let arp = async {
+            self.read(i, step, "read the ARP table", || api.arp(&serial))
+                .await
+                .map_err(reason)
+        };
+        let disk = async {
+            self.read(i, step, "read the disk space", || api.disk_space(&serial))
+                .await
+                .map_err(reason)
+        };
+        let ha = async {
+            self.read(i, step, "read the HA state", || api.ha_state(&serial))
+                .await
+                .map_err(reason)
+        };
+        let ((info, routes), sessions, arp, disk, ha) =
+            tokio::join!(info_and_routes, sessions, arp, disk, ha);
         let snapshot = Snapshot::builder(serial.clone(), Utc::now())
             .system_info(info.clone())
             .sessions(sessions)
@@ -148,7 +159,37 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             .await;
         let serial = self.serial(i);
         let api = self.api;
-        let collected = self.collect(i, Step::Preflight).await;
+        // Everything the checks read, at once.
+        let catalog = async {
+            self.read(i, Step::Preflight, "read the software catalog", || {
+                api.software_info(&serial)
+            })
+            .await
+            .ok()
+        };
+        let chassis_ready = async {
+            self.read(i, Step::Preflight, "read chassis readiness", || {
+                api.chassis_ready(&serial)
+            })
+            .await
+            .ok()
+        };
+        let peer_ha = async {
+            let peer = peer?;
+            let peer_serial = self.serial(peer);
+            self.read(peer, Step::Preflight, "read the peer's HA state", || {
+                api.ha_state(&peer_serial)
+            })
+            .await
+            .ok()
+        };
+        let (collected, catalog, jobs, chassis_ready, peer_ha) = tokio::join!(
+            self.collect(i, Step::Preflight),
+            catalog,
+            self.jobs_when_idle(i),
+            chassis_ready,
+            peer_ha
+        );
         let hop_index = self.cp.devices[i].hop_index;
         self.emit_snapshot(i, SnapshotPhase::PreFlight, &collected.snapshot)
             .await;
@@ -172,29 +213,11 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         }
         input.disk = collected.disk.ok();
         input.ha_local = collected.ha.ok();
-        input.catalog = self
-            .read(i, Step::Preflight, "read the software catalog", || {
-                api.software_info(&serial)
-            })
-            .await
-            .ok();
-        input.jobs = self.jobs_when_idle(i).await;
-        input.chassis_ready = self
-            .read(i, Step::Preflight, "read chassis readiness", || {
-                api.chassis_ready(&serial)
-            })
-            .await
-            .ok();
-        if let Some(peer) = peer {
-            input.expect_ha_pair = true;
-            let peer_serial = self.serial(peer);
-            input.ha_peer = self
-                .read(peer, Step::Preflight, "read the peer's HA state", || {
-                    api.ha_state(&peer_serial)
-                })
-                .await
-                .ok();
-        }
+        input.catalog = catalog;
+        input.jobs = jobs;
+        input.chassis_ready = chassis_ready;
+        input.expect_ha_pair = peer.is_some();
+        input.ha_peer = peer_ha;
         let report = readiness::check(&input, &self.validation.readiness);
         self.sink
             .emit(Event::Readiness {
