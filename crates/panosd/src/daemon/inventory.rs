@@ -10,11 +10,15 @@ use std::time::Duration;
 use chrono::Utc;
 use panos_client::PanosApi;
 use panos_client::model::ManagedDevice;
-use panos_queue::{DeviceState, DeviceStatus, QueueFolder};
+use panos_queue::{DeviceState, DeviceStatus, QueueError, QueueFolder, StateDir};
 use tokio_util::sync::CancellationToken;
 
 use super::convert::{queue_serial, queue_version};
 use super::shared::Shared;
+
+/// How many devices are refreshed under one hold of the status-file lock: a job's status
+/// write waits for at most this many writes, not for the whole fleet's.
+const BATCH: usize = 64;
 
 /// Reads the managed devices and refreshes their status files (only `only` when given).
 /// Returns how many files were written.
@@ -26,71 +30,35 @@ pub async fn refresh<A: PanosApi>(
     api: &A,
     only: Option<&str>,
 ) -> Result<usize, String> {
-    let devices = api
+    let mut devices = api
         .managed_devices(false)
         .await
         .map_err(|e| format!("cannot read the managed devices from Panorama: {e}"))?;
-    let devices: Vec<ManagedDevice> = devices
-        .into_iter()
-        .filter(|d| only.is_none_or(|s| d.serial.to_string() == s))
-        .collect();
+    if let Some(only) = only {
+        devices.retain(|d| d.serial.as_str() == only);
+    }
     let held = Arc::clone(shared);
     let written = shared
         .store
         .io(move |dir| {
-            // Under the lock, a device not held by a job has had its job's last write.
-            let _files = held.status_files.lock().unwrap_or_else(|p| p.into_inner());
-            let busy = held.busy_devices();
             let mut n = 0;
-            for device in devices
-                .iter()
-                .filter(|d| !busy.contains(&d.serial.to_string()))
-            {
-                let Some(serial) = queue_serial(&device.serial) else {
-                    continue;
-                };
-                let existing = dir.read_device_status(&serial).ok().flatten();
-                // A job in pending/ or active/ owns this file (a recovered job not started yet).
-                let owned = existing.as_ref().is_some_and(|st| {
-                    st.state.is_busy()
-                        && st.job_id.is_some_and(|j| {
-                            matches!(
-                                dir.find_job(j),
-                                Some((QueueFolder::Pending | QueueFolder::Active, _))
-                            )
-                        })
-                });
-                if owned {
-                    continue;
-                }
-                let mut status = existing.unwrap_or_else(|| {
-                    DeviceStatus::new(serial.clone(), DeviceState::Idle, Utc::now())
-                });
-                // The outcome of the device's last job (done, failed, …) stays until its next
-                // job; the inventory only refreshes the facts.
-                if matches!(status.state, DeviceState::Idle | DeviceState::Unknown) {
-                    status.state = if device.connected {
-                        DeviceState::Idle
-                    } else {
-                        DeviceState::Unknown
-                    };
-                }
-                status.hostname = device.hostname.clone().or(status.hostname.take());
-                status.model = device.model.clone().or(status.model.take());
-                if let Some(v) = device.sw_version.as_ref().and_then(queue_version) {
-                    status.current_version = Some(v);
-                }
-                if let Some(ha) = &device.ha {
-                    status.ha_role = Some(ha.state.clone());
-                    status.ha_peer = ha.peer_serial.as_ref().and_then(queue_serial);
-                }
-                if !device.connected {
-                    status.message = Some("not connected to Panorama".to_owned());
-                }
-                status.updated_at = Utc::now();
-                dir.write_device_status(&status)?;
-                held.devices_written([&status]);
-                n += 1;
+            for batch in devices.chunks(BATCH) {
+                // Under the lock, a device not held by a job has had its job's last write.
+                let _files = held.status_files.lock().unwrap_or_else(|p| p.into_inner());
+                let busy = held.busy_devices();
+                let mut statuses = Vec::with_capacity(batch.len());
+                let result = batch
+                    .iter()
+                    .filter(|d| !busy.contains(d.serial.as_str()))
+                    .filter_map(|device| refreshed(dir, device))
+                    .try_for_each(|status| {
+                        dir.write_device_status(&status)?;
+                        statuses.push(status);
+                        Ok::<_, QueueError>(())
+                    });
+                held.devices_written(&statuses);
+                n += statuses.len();
+                result?;
             }
             Ok(n)
         })
@@ -98,6 +66,50 @@ pub async fn refresh<A: PanosApi>(
         .map_err(|e| e.to_string())?;
     tracing::info!(devices = written, "inventory refreshed");
     Ok(written)
+}
+
+/// The status file of `device` with Panorama's facts, or `None` when a job in `pending/` or
+/// `active/` owns it (a recovered job not started yet) or the serial is not one of the queue.
+fn refreshed(dir: &StateDir, device: &ManagedDevice) -> Option<DeviceStatus> {
+    let serial = queue_serial(&device.serial)?;
+    let existing = dir.read_device_status(&serial).ok().flatten();
+    let owned = existing.as_ref().is_some_and(|st| {
+        st.state.is_busy()
+            && st.job_id.is_some_and(|j| {
+                matches!(
+                    dir.find_job(j),
+                    Some((QueueFolder::Pending | QueueFolder::Active, _))
+                )
+            })
+    });
+    if owned {
+        return None;
+    }
+    let mut status =
+        existing.unwrap_or_else(|| DeviceStatus::new(serial, DeviceState::Idle, Utc::now()));
+    // The outcome of the device's last job (done, failed, …) stays until its next job; the
+    // inventory only refreshes the facts.
+    if matches!(status.state, DeviceState::Idle | DeviceState::Unknown) {
+        status.state = if device.connected {
+            DeviceState::Idle
+        } else {
+            DeviceState::Unknown
+        };
+    }
+    status.hostname = device.hostname.clone().or(status.hostname.take());
+    status.model = device.model.clone().or(status.model.take());
+    if let Some(v) = device.sw_version.as_ref().and_then(queue_version) {
+        status.current_version = Some(v);
+    }
+    if let Some(ha) = &device.ha {
+        status.ha_role = Some(ha.state.clone());
+        status.ha_peer = ha.peer_serial.as_ref().and_then(queue_serial);
+    }
+    if !device.connected {
+        status.message = Some("not connected to Panorama".to_owned());
+    }
+    status.updated_at = Utc::now();
+    Some(status)
 }
 
 /// Refreshes the inventory now and every `period` until `stop` fires.
