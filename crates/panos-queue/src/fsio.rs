@@ -1,6 +1,7 @@
 //! File I/O with the protocol's guarantees: [`atomic_write`] (temp + fsync + rename +
-//! fsync(dir)), a no-clobber variant for submitters, guarded reads (no symlinks, no FIFOs, at
-//! most [`MAX_FILE_SIZE`]) and decoding with clear reasons.
+//! fsync(dir)), [`atomic_write_nosync`] for status files (atomic, not durable), a no-clobber
+//! variant for submitters, guarded reads (no symlinks, no FIFOs, at most [`MAX_FILE_SIZE`])
+//! and decoding with clear reasons.
 //!
 //! Everything here is blocking; an async caller runs it under `spawn_blocking`.
 
@@ -49,8 +50,9 @@ fn parent(path: &Path) -> Result<&Path> {
     }
 }
 
-/// Writes `bytes` to a new temp file beside `path` with `mode`, fsyncs it, and returns its path.
-fn write_temp(path: &Path, bytes: &[u8], mode: u32) -> Result<PathBuf> {
+/// Writes `bytes` to a new temp file beside `path` with `mode`, fsyncs it when `durable`, and
+/// returns its path.
+fn write_temp(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<PathBuf> {
     let temp = temp_path(path)?;
     let result = (|| {
         let mut file = OpenOptions::new()
@@ -61,7 +63,7 @@ fn write_temp(path: &Path, bytes: &[u8], mode: u32) -> Result<PathBuf> {
         // The umask may have removed bits: set the mode asked for.
         file.set_permissions(Permissions::from_mode(mode))?;
         file.write_all(bytes)?;
-        file.sync_all()
+        if durable { file.sync_all() } else { Ok(()) }
     })();
     if let Err(err) = result {
         let _ = fs::remove_file(&temp);
@@ -85,18 +87,35 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// [`atomic_write`] with a chosen mode ([`SECRET_MODE`] for secrets).
 pub fn atomic_write_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
-    let temp = write_temp(path, bytes, mode)?;
+    replace(path, bytes, mode, true)
+}
+
+/// [`atomic_write`] without the fsyncs (of the file and of the directory): readers still see
+/// the old file or the new one, never a part, and a crash of the process loses nothing (the
+/// kernel has the data), but after a power cut the file may be an older version, or, on some
+/// file systems, empty. For files the daemon rewrites often and can write again from what it
+/// knows (status files), never for files that record something (jobs, checkpoints,
+/// validation records, command results).
+pub fn atomic_write_nosync(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, FILE_MODE, false)
+}
+
+fn replace(path: &Path, bytes: &[u8], mode: u32, durable: bool) -> Result<()> {
+    let temp = write_temp(path, bytes, mode, durable)?;
     if let Err(err) = fs::rename(&temp, path) {
         let _ = fs::remove_file(&temp);
         return Err(QueueError::io("rename into place", path, err));
     }
-    sync_dir(parent(path)?)
+    if durable {
+        sync_dir(parent(path)?)?;
+    }
+    Ok(())
 }
 
 /// Creates `path` with `bytes` atomically, refusing to replace an existing file: the way a
 /// submitter puts a job or command in place. `Ok(false)` when `path` already exists.
 pub fn atomic_create(path: &Path, bytes: &[u8]) -> Result<bool> {
-    let temp = write_temp(path, bytes, FILE_MODE)?;
+    let temp = write_temp(path, bytes, FILE_MODE, true)?;
     let linked = fs::hard_link(&temp, path);
     let _ = fs::remove_file(&temp);
     match linked {
@@ -122,6 +141,11 @@ pub fn to_json_bytes<T: Serialize>(value: &T, path: &Path) -> Result<Vec<u8>> {
 /// [`atomic_write`] of `value` as pretty JSON.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     atomic_write(path, &to_json_bytes(value, path)?)
+}
+
+/// [`atomic_write_nosync`] of `value` as pretty JSON: a status file.
+pub fn write_json_nosync<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    atomic_write_nosync(path, &to_json_bytes(value, path)?)
 }
 
 /// Why a guarded read gave nothing.
@@ -298,6 +322,19 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"{\"x\":1}\n");
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
         assert_eq!(mode, SECRET_MODE);
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "temp files left behind");
+    }
+
+    #[test]
+    fn atomic_write_nosync_replaces_with_file_mode_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        atomic_write_mode(&path, b"old\n", SECRET_MODE).unwrap();
+        atomic_write_nosync(&path, b"{\"x\":2}\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"{\"x\":2}\n");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, FILE_MODE);
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
         assert_eq!(names.len(), 1, "temp files left behind");
     }

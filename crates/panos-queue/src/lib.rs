@@ -5,10 +5,10 @@
 //! lock ([`StateLock`]) and the file watcher ([`QueueWatcher`]).
 //!
 //! Invariants: nothing here talks to a device or depends on another panos crate; no file is
-//! ever edited in place (temp + fsync + rename + fsync(dir)); a bad input file is moved aside
-//! with a reason, never deleted, and never stops the queue. The I/O is blocking: an async
-//! daemon calls it under `spawn_blocking`. `docs/protocol.md` describes the protocol for
-//! web-app authors.
+//! ever edited in place (temp + rename, with an fsync of the file and of the directory for
+//! every file but the status files); a bad input file is moved aside with a reason, never
+//! deleted, and never stops the queue. The I/O is blocking: an async daemon calls it under
+//! `spawn_blocking`. `docs/protocol.md` describes the protocol for web-app authors.
 
 mod commands;
 mod error;
@@ -27,7 +27,7 @@ pub use commands::{IncomingCommand, command_file_name};
 pub use error::{QueueError, Result};
 pub use fsio::{
     DIR_MODE, FILE_MODE, MAX_FILE_SIZE, SECRET_MODE, atomic_create, atomic_write,
-    atomic_write_mode, write_json,
+    atomic_write_mode, atomic_write_nosync, write_json, write_json_nosync,
 };
 pub use jobs::ActiveJob;
 pub use layout::{DEFAULT_STATE_DIR, QueueFolder, STATE_DIR_ENV, StateDir, file_timestamp};

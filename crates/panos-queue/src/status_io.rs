@@ -1,10 +1,14 @@
-//! Writing and reading the status files and validation records. Every write is atomic
-//! ([`crate::atomic_write`]); readers (web app, `panosctl`) never see a partial file.
+//! Writing and reading the status files and validation records. Every write is atomic;
+//! readers (web app, `panosctl`) never see a partial file. Status files (device, HA pair,
+//! daemon, workers) are not made durable ([`crate::fsio::atomic_write_nosync`]): the daemon
+//! rewrites them often and can write them again from what it knows, so a power cut may leave
+//! one old (or, on some file systems, empty) until its next write. Validation records stay
+//! durable: checkpoints refer to them.
 
 use std::path::PathBuf;
 
 use crate::error::{QueueError, Result};
-use crate::fsio::{count_candidates, list_candidates, read_json, write_json};
+use crate::fsio::{count_candidates, list_candidates, read_json, write_json_nosync};
 use crate::layout::{QueueFolder, StateDir};
 use crate::types::ids::{PairName, Serial};
 use crate::types::status::{DaemonStatus, DeviceStatus, HaPairStatus, QueueDepths, WorkersStatus};
@@ -13,7 +17,7 @@ use crate::types::validation::ValidationRecord;
 impl StateDir {
     /// Writes `status/devices/<serial>.json`.
     pub fn write_device_status(&self, status: &DeviceStatus) -> Result<()> {
-        write_json(&self.device_status_path(&status.serial), status)
+        write_json_nosync(&self.device_status_path(&status.serial), status)
     }
 
     /// Reads `status/devices/<serial>.json`; `Ok(None)` when there is none.
@@ -36,7 +40,7 @@ impl StateDir {
 
     /// Writes `status/devices/ha_pairs/<name>.json`.
     pub fn write_ha_pair_status(&self, status: &HaPairStatus) -> Result<()> {
-        write_json(&self.ha_pair_status_path(&status.name), status)
+        write_json_nosync(&self.ha_pair_status_path(&status.name), status)
     }
 
     /// Reads `status/devices/ha_pairs/<name>.json`.
@@ -46,7 +50,7 @@ impl StateDir {
 
     /// Writes `status/daemon.json`.
     pub fn write_daemon_status(&self, status: &DaemonStatus) -> Result<()> {
-        write_json(&self.daemon_status_path(), status)
+        write_json_nosync(&self.daemon_status_path(), status)
     }
 
     /// Reads `status/daemon.json`.
@@ -56,7 +60,7 @@ impl StateDir {
 
     /// Writes `status/workers.json`.
     pub fn write_workers_status(&self, status: &WorkersStatus) -> Result<()> {
-        write_json(&self.workers_status_path(), status)
+        write_json_nosync(&self.workers_status_path(), status)
     }
 
     /// Reads `status/workers.json`.

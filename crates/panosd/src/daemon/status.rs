@@ -51,7 +51,7 @@ pub async fn write_once(shared: &Shared) {
             dir.write_workers_status(&workers)?;
             if let Some((file, text)) = metrics {
                 let file = dir.root().join(file);
-                panos_queue::fsio::atomic_write(&file, text.as_bytes())?;
+                panos_queue::atomic_write_nosync(&file, text.as_bytes())?;
             }
             Ok(())
         })
