@@ -102,6 +102,8 @@ async fn run_inner<A: PanosApi + 'static>(run: JobRun<A>) {
         cancel.clone(),
     )
     .await;
+    // The last progress may be held back; it is written before the devices are released.
+    sink.flush().await;
 
     let user_cancel = shared.cancelled_by_user(job_id);
     if stop.is_cancelled() && !user_cancel && report.outcome == panos_upgrade::JobOutcome::Cancelled

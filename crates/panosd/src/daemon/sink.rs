@@ -3,10 +3,17 @@
 //! `checkpoints/<job_id>.json` (durable before the engine sends the command they announce),
 //! audit records become lines under the `audit` log target, snapshots and reports become
 //! `validation/{pre_flight,post_flight}/<serial>_<timestamp>.json` records.
+//!
+//! A device's status file is written at once when anything but its progress changes (state,
+//! step, hop, versions, error, …). A change of progress alone (the percentage and its
+//! message) is written at most every [`PROGRESS_INTERVAL`] per device: a newer one waits for
+//! the next event after the interval, or the next other change, or [`JobSink::flush`] at the
+//! end of the job, whichever comes first.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
 use panos_queue::{
@@ -20,6 +27,10 @@ use super::convert::{queue_serial, queue_version};
 use super::shared::Shared;
 use crate::logging::AUDIT_TARGET;
 use crate::store::{CheckpointFile, PreSnapshotRef};
+
+/// The shortest time between two writes of a device's status file that differ in progress
+/// only.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
 struct SinkState {
@@ -35,6 +46,19 @@ struct SinkState {
     /// Whether `checkpoint` and `pre_refs` are what the checkpoint file holds: the engine
     /// announces the same checkpoint again at some steps, and a repeat needs no write.
     checkpoint_saved: bool,
+    /// When each device's status file was last written by this sink.
+    written_at: BTreeMap<String, tokio::time::Instant>,
+    /// Devices whose status holds progress not written yet.
+    unwritten: BTreeSet<String>,
+}
+
+/// Whether `new` differs from `old` only in its progress (percentage, message, time).
+fn progress_only(old: &DeviceStatus, new: &DeviceStatus) -> bool {
+    let mut moved = new.clone();
+    moved.progress = old.progress;
+    moved.message.clone_from(&old.message);
+    moved.updated_at = old.updated_at;
+    moved == *old
 }
 
 impl SinkState {
@@ -129,6 +153,8 @@ impl JobSink {
             roles,
             // Resumed from the file, or nothing yet (the first checkpoint is written).
             checkpoint_saved: true,
+            written_at: BTreeMap::new(),
+            unwritten: BTreeSet::new(),
         };
         state.learn_roles();
         Self {
@@ -147,9 +173,33 @@ impl JobSink {
 
     /// Writes every device's status file (and the pair's) as they are now.
     pub async fn write_all(&self) {
-        let state = self.state.lock().await;
+        let mut state = self.state.lock().await;
         let devices: Vec<DeviceStatus> = state.devices.values().cloned().collect();
         let pair = state.pair.clone();
+        let now = tokio::time::Instant::now();
+        for device in &devices {
+            state.written_at.insert(device.serial.to_string(), now);
+        }
+        state.unwritten.clear();
+        drop(state);
+        for device in devices {
+            self.write_device(device).await;
+        }
+        if let Some(pair) = pair {
+            self.write_pair(pair).await;
+        }
+    }
+
+    /// Writes the status files whose progress is not written yet; the job's last event may
+    /// have been one. Called when the job ends, before its devices are released.
+    pub async fn flush(&self) {
+        let mut state = self.state.lock().await;
+        let unwritten = std::mem::take(&mut state.unwritten);
+        let devices: Vec<DeviceStatus> = unwritten
+            .iter()
+            .filter_map(|serial| state.devices.get(serial).cloned())
+            .collect();
+        let pair = state.pair.clone().filter(|_| !devices.is_empty());
         drop(state);
         for device in devices {
             self.write_device(device).await;
@@ -203,7 +253,8 @@ impl JobSink {
         );
         self.shared
             .job_at(self.job_id, &serial, &p.step.to_string());
-        let mut state = self.state.lock().await;
+        let mut guard = self.state.lock().await;
+        let state = &mut *guard;
         let stopping = self.shared.state() == panos_queue::DaemonState::Stopping
             && !self.shared.cancelled_by_user(self.job_id);
         let Some(qserial) = queue_serial(&p.serial) else {
@@ -241,11 +292,29 @@ impl JobSink {
             DeviceState::Cancelled => status.manual_action = Some(p.message.clone()),
             _ => {}
         }
+        let now = tokio::time::Instant::now();
+        let due = state
+            .written_at
+            .get(&serial)
+            .is_none_or(|at| now.duration_since(*at) >= PROGRESS_INTERVAL);
         if *status == before {
-            // The same news again (a poll that saw no change): the files already say it.
-            return;
+            // The same news again (a poll that saw no change): the file already says it,
+            // unless it holds back progress whose interval has now passed.
+            if !(due && state.unwritten.contains(&serial)) {
+                return;
+            }
+        } else {
+            status.updated_at = Utc::now();
+            if !due && progress_only(&before, status) {
+                state.unwritten.insert(serial);
+                return;
+            }
         }
-        status.updated_at = Utc::now();
+        state.unwritten.remove(&serial);
+        state.written_at.insert(serial.clone(), now);
+        let Some(status) = state.devices.get(&serial) else {
+            return;
+        };
         let device = status.clone();
         let phase = state_phase(&state.checkpoint);
         let first = state
@@ -269,7 +338,7 @@ impl JobSink {
             pair.updated_at = Utc::now();
             pair.clone()
         });
-        drop(state);
+        drop(guard);
         self.write_device(device).await;
         if let Some(pair) = pair {
             self.write_pair(pair).await;
@@ -504,6 +573,121 @@ mod tests {
             job_id: job_id.to_string(),
             devices: vec![device],
             ha: None,
+        }
+    }
+
+    fn progress(state: DeviceState, step: panos_upgrade::event::Step, percent: u8) -> Event {
+        Event::Progress(DeviceProgress {
+            serial: "0001".parse().unwrap(),
+            hostname: None,
+            state,
+            step,
+            path: Vec::new(),
+            hop_index: 0,
+            current_version: None,
+            target_version: None,
+            progress: percent,
+            message: format!("{step} {percent}%"),
+        })
+    }
+
+    fn on_file(store: &Store) -> (QState, u8, Option<String>) {
+        let status = store
+            .dir()
+            .read_device_status(&"0001".parse().unwrap())
+            .unwrap()
+            .unwrap();
+        (status.state, status.progress, status.message)
+    }
+
+    /// Progress alone is held back within the interval; every change of state is written at
+    /// once, carrying the progress held back; the last progress is written by the next event
+    /// after the interval, and by `flush`.
+    #[tokio::test(start_paused = true)]
+    async fn progress_is_coalesced_and_state_changes_are_not() {
+        use panos_upgrade::event::Step;
+        let tmp = tempfile::tempdir().unwrap();
+        let (sink, store, _) = sink(tmp.path()).await;
+        tokio::time::advance(PROGRESS_INTERVAL).await;
+        sink.emit(progress(DeviceState::Downloading, Step::Download, 10))
+            .await;
+        assert_eq!(
+            on_file(&store).0,
+            QState::Downloading,
+            "a new state at once"
+        );
+        sink.emit(progress(DeviceState::Downloading, Step::Download, 20))
+            .await;
+        sink.emit(progress(DeviceState::Downloading, Step::Download, 30))
+            .await;
+        assert_eq!(on_file(&store).1, 10, "progress within the interval waits");
+
+        sink.emit(progress(DeviceState::Installing, Step::Install, 40))
+            .await;
+        assert_eq!(
+            on_file(&store),
+            (QState::Installing, 40, Some("install 40%".into())),
+            "a state change within the interval is written at once"
+        );
+        sink.emit(progress(DeviceState::Installing, Step::Restart, 41))
+            .await;
+        assert_eq!(on_file(&store).1, 41, "a new step is written at once");
+
+        sink.emit(progress(DeviceState::Installing, Step::Restart, 50))
+            .await;
+        assert_eq!(on_file(&store).1, 41);
+        tokio::time::advance(PROGRESS_INTERVAL).await;
+        sink.emit(progress(DeviceState::Installing, Step::Restart, 50))
+            .await;
+        assert_eq!(
+            on_file(&store).1,
+            50,
+            "the next event after the interval writes what was held back"
+        );
+        tokio::time::advance(PROGRESS_INTERVAL).await;
+        sink.emit(progress(DeviceState::Installing, Step::Restart, 60))
+            .await;
+        assert_eq!(on_file(&store).1, 60, "progress after the interval at once");
+
+        sink.emit(progress(DeviceState::Installing, Step::Restart, 70))
+            .await;
+        assert_eq!(on_file(&store).1, 60);
+        sink.flush().await;
+        assert_eq!(
+            on_file(&store),
+            (QState::Installing, 70, Some("restart 70%".into())),
+            "flush writes the last progress"
+        );
+    }
+
+    /// A state change is never held back, however fast the states follow one another.
+    #[tokio::test(start_paused = true)]
+    async fn every_state_change_reaches_the_file() {
+        use panos_upgrade::event::Step;
+        let tmp = tempfile::tempdir().unwrap();
+        let (sink, store, _) = sink(tmp.path()).await;
+        for (i, (state, step)) in [
+            (DeviceState::Preflight, Step::Preflight),
+            (DeviceState::Downloading, Step::Download),
+            (DeviceState::Installing, Step::Install),
+            (DeviceState::Rebooting, Step::WaitReboot),
+            (DeviceState::WaitingReady, Step::WaitReady),
+            (DeviceState::Postflight, Step::Postflight),
+            (DeviceState::Done, Step::Done),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let percent = u8::try_from(i * 10).unwrap();
+            sink.emit(progress(state, step, percent)).await;
+            assert_eq!(
+                on_file(&store),
+                (
+                    map_state(state),
+                    percent,
+                    Some(format!("{step} {percent}%"))
+                )
+            );
         }
     }
 
