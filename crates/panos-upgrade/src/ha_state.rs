@@ -237,7 +237,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         settled: impl Fn(&HaStatus) -> bool,
     ) -> Result<HaStatus, Stop> {
         let serial = self.serial(i);
-        let mut poller = self.timing.poller(self.timing.ha_timeout_secs);
+        let mut poller = self.timing.settle_poller(self.timing.ha_timeout_secs);
         loop {
             if let Ok(status) = self.api.ha_state(&serial).await
                 && settled(&status)

@@ -108,6 +108,24 @@ impl Timing {
     }
 }
 
+/// The longest interval of a [`Timing::settle_poller`], in first poll intervals.
+const SETTLE_MAX_FACTOR: f64 = 2.0;
+
+impl Timing {
+    /// A poller for the short waits that follow a reboot on the job's critical path (chassis
+    /// ready, an HA member settling or synchronizing): like [`Timing::poller`], but its
+    /// interval stops growing at twice the first one (10 s by default), since what it waits
+    /// for usually comes within a minute or two, and seeing it 30 s late delays every later
+    /// step of the job.
+    pub fn settle_poller(&self, timeout_secs: u64) -> Poller {
+        let mut poller = self.poller(timeout_secs);
+        poller.max = poller
+            .max
+            .min(self.scaled(self.poll_initial_secs * SETTLE_MAX_FACTOR));
+        poller
+    }
+}
+
 /// Why a wait ended without its condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitStop {
@@ -241,6 +259,33 @@ mod tests {
         // 2, 2+4, 6+8, 14+8, 22+8 = 30 (capped at the deadline).
         assert_eq!(at, vec![2, 6, 14, 22, 30]);
         assert!(poller.expired());
+    }
+
+    /// The settle poller grows like the others but stops at twice the first interval.
+    #[tokio::test(start_paused = true)]
+    async fn settle_poller_stays_short() {
+        let timing = Timing::default();
+        let cancel = CancellationToken::new();
+        let start = Instant::now();
+        let mut poller = timing.settle_poller(60);
+        let mut at = Vec::new();
+        while poller.tick(&cancel).await.is_ok() {
+            at.push(start.elapsed().as_secs_f64());
+        }
+        // 5, +7.5, then every 10 s up to the deadline.
+        assert_eq!(at, vec![5.0, 12.5, 22.5, 32.5, 42.5, 52.5, 60.0]);
+        // A longest interval below twice the first one is kept.
+        let tight = Timing {
+            poll_max_secs: 6.0,
+            ..Timing::default()
+        };
+        let mut poller = tight.settle_poller(20);
+        let start = Instant::now();
+        let mut at = Vec::new();
+        while poller.tick(&cancel).await.is_ok() {
+            at.push(start.elapsed().as_secs_f64());
+        }
+        assert_eq!(at, vec![5.0, 11.0, 17.0, 20.0]);
     }
 
     #[tokio::test(start_paused = true)]
