@@ -213,6 +213,8 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         }
         input.disk = collected.disk.ok();
         input.ha_local = collected.ha.ok();
+        // The download that follows starts from this catalog instead of asking again.
+        self.fresh.entry(i).or_default().catalog = catalog.clone();
         input.catalog = catalog;
         input.jobs = jobs;
         input.chassis_ready = chassis_ready;

@@ -12,7 +12,7 @@ use crate::event::{DeviceCheckpoint, DeviceState, JobCheckpoint, ProgressSink, S
 use crate::job::{DeviceOutcome, DeviceReport, JobKind, JobOutcome, JobReport, UpgradeJob};
 use crate::path::{UpgradePath, UpgradePaths};
 use crate::plan::{HopPlan, plan_path, suggest_path};
-use crate::run::{Run, Stop};
+use crate::run::{Fresh, Run, Stop};
 use crate::timing::Timing;
 
 /// Settings of the engine (from the daemon's config).
@@ -64,6 +64,7 @@ pub async fn run_job<A: PanosApi, S: ProgressSink>(
         cp: checkpoint,
         hostnames: Vec::new(),
         pre: resume.pre_snapshots,
+        fresh: Default::default(),
     };
     let devices = match &job.kind {
         JobKind::Standalone { serial } => vec![run_standalone(&mut run, paths, serial).await],
@@ -139,7 +140,16 @@ pub(crate) async fn prepare<A: PanosApi, S: ProgressSink>(
         return Err((Some(info), DeviceOutcome::AlreadyOnTarget));
     }
     match plan_path(&path, &catalog) {
-        Ok(plans) => Ok(Prepared { info, path, plans }),
+        Ok(plans) => {
+            run.fresh.insert(
+                i,
+                Fresh {
+                    info: Some(info.clone()),
+                    catalog: Some(catalog),
+                },
+            );
+            Ok(Prepared { info, path, plans })
+        }
         Err(problems) => {
             let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
             let failure = UpgradeFailure::new(
@@ -406,6 +416,8 @@ async fn upgrade_hops<A: PanosApi, S: ProgressSink>(
     i: usize,
     warnings: &mut Vec<String>,
 ) -> Result<SystemInfo, Stop> {
+    // The device's system info as the last hop left it.
+    let mut last_info = None;
     while let Some(hop) = run.hop(i) {
         let step = run.cp.devices[i].step;
         if step <= Step::Preflight {
@@ -416,6 +428,7 @@ async fn upgrade_hops<A: PanosApi, S: ProgressSink>(
                     "{} already ran {hop} when its hop started; nothing was sent for it",
                     info.hostname
                 ));
+                last_info = Some(info);
                 run.dev(i).next_hop();
                 run.save().await;
                 continue;
@@ -428,10 +441,14 @@ async fn upgrade_hops<A: PanosApi, S: ProgressSink>(
             let plan = run.hop_plan(i).await?;
             run.download_hop(i, &plan).await?;
         }
-        run.install_and_reboot(i).await?;
+        let info = run.install_and_reboot(i).await?;
         warnings.extend(run.postflight(i).await?);
+        last_info = Some(info);
         run.dev(i).next_hop();
         run.save().await;
+    }
+    if let Some(info) = last_info {
+        return Ok(info);
     }
     let serial = run.serial(i);
     run.read(i, Step::Done, "read the device's system info", || {

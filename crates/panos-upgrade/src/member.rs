@@ -35,11 +35,16 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             ))
         })?;
         let from = self.version_before_hop(i).unwrap_or_else(|| hop.clone());
-        let catalog = self
-            .read(i, Step::Preflight, "read the software catalog", || {
-                self.api.software_info(&serial)
-            })
-            .await?;
+        let fresh = self.fresh.get_mut(&i).and_then(|f| f.catalog.take());
+        let catalog = match fresh {
+            Some(catalog) => catalog,
+            None => {
+                self.read(i, Step::Preflight, "read the software catalog", || {
+                    self.api.software_info(&serial)
+                })
+                .await?
+            }
+        };
         let path = UpgradePath {
             from: from.clone(),
             hops: vec![hop.clone()],
@@ -69,11 +74,16 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let Some(hop) = self.hop(i) else {
             return Ok(None);
         };
-        let info = self
-            .read(i, Step::Preflight, "read the device's system info", || {
-                self.api.system_info(&serial)
-            })
-            .await?;
+        let fresh = self.fresh.get_mut(&i).and_then(|f| f.info.take());
+        let info = match fresh {
+            Some(info) => info,
+            None => {
+                self.read(i, Step::Preflight, "read the device's system info", || {
+                    self.api.system_info(&serial)
+                })
+                .await?
+            }
+        };
         self.hostnames[i] = Some(info.hostname.clone());
         if info.sw_version == hop {
             return Ok(Some(info));

@@ -312,7 +312,9 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
     async fn wait_chassis_ready(&mut self, i: usize) -> Result<(), Stop> {
         let serial = self.serial(i);
         let never = tokio_util::sync::CancellationToken::new();
-        let mut poller = self.timing.settle_poller(self.timing.chassis_ready_timeout_secs);
+        let mut poller = self
+            .timing
+            .settle_poller(self.timing.chassis_ready_timeout_secs);
         loop {
             if let Ok(true) = self.api.chassis_ready(&serial).await {
                 return Ok(());

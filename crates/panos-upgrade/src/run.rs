@@ -1,9 +1,10 @@
 //! The state of one running job ([`Run`]) and the helpers every step uses: bounded reads that
 //! ride out transient errors, job polling, progress and checkpoint reporting.
 
+use std::collections::HashMap;
 use std::future::Future;
 
-use panos_client::model::{JobOutcome as PanJobOutcome, JobStatus};
+use panos_client::model::{JobOutcome as PanJobOutcome, JobStatus, SoftwareCatalog, SystemInfo};
 use panos_client::{ClientError, JobId, PanosApi, Serial, SoftwareVersion};
 use tokio_util::sync::CancellationToken;
 
@@ -46,6 +47,18 @@ pub(crate) struct Run<'a, A, S> {
     pub hostnames: Vec<Option<String>>,
     /// Pre-upgrade snapshots, for the post-upgrade comparison.
     pub pre: crate::checks::PreSnapshots,
+    /// What each device (by index) answered moments ago, for the next step that would ask
+    /// again: a job's first hop starts with the system info and catalog its plan was made
+    /// from, and its download with the catalog the readiness checks read. Each is taken
+    /// once, and all of a device's are dropped before anything that changes it is sent.
+    pub fresh: HashMap<usize, Fresh>,
+}
+
+/// Answers of one device read moments ago (see [`Run::fresh`]).
+#[derive(Debug, Default)]
+pub(crate) struct Fresh {
+    pub info: Option<SystemInfo>,
+    pub catalog: Option<SoftwareCatalog>,
 }
 
 impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
@@ -71,6 +84,9 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
 
     /// Sets device `i`'s step, saves, and reports progress.
     pub async fn enter(&mut self, i: usize, step: Step, message: impl Into<String>) {
+        if step > Step::Download {
+            self.fresh.remove(&i);
+        }
         self.cp.devices[i].step = step;
         self.save().await;
         self.progress(i, step_percent(step, None), message).await;

@@ -63,11 +63,16 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let mut busy_left = self.timing.busy_retries;
         let mut sends_left = 3u32;
         loop {
-            let catalog = self
-                .read(i, step, "read the software catalog", || {
-                    self.api.software_info(&serial)
-                })
-                .await?;
+            let fresh = self.fresh.get_mut(&i).and_then(|f| f.catalog.take());
+            let catalog = match fresh {
+                Some(catalog) => catalog,
+                None => {
+                    self.read(i, step, "read the software catalog", || {
+                        self.api.software_info(&serial)
+                    })
+                    .await?
+                }
+            };
             match catalog.get(version) {
                 Some(image) if image.downloaded => {
                     self.dev(i).downloads.retain(|d| &d.version != version);
@@ -316,6 +321,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         sends_left: &mut u32,
     ) -> Result<Sent, Stop> {
         let serial = self.serial(i);
+        self.fresh.remove(&i);
         let high_water = self.jobs_high_water(i, step).await?;
         self.dev(i).intent = Some(Intent {
             action,

@@ -54,6 +54,30 @@ async fn single_hop_sends_each_changing_command_once() {
             .iter()
             .any(|r| r.op == Op::ChassisReady)
     );
+    // Nothing is read twice in a row: up to the download, the system info once for the plan
+    // and once for the snapshot, the catalog once by the check and once by the readiness
+    // checks; after the post-flight snapshot, no further read.
+    let download_at = log
+        .iter()
+        .position(|r| r.op == Op::SoftwareDownload)
+        .unwrap();
+    let count =
+        |ops: &[panos_sim::RequestRecord], op: Op| ops.iter().filter(|r| r.op == op).count();
+    assert_eq!(count(&log[..download_at], Op::ShowSystemInfo), 2);
+    assert_eq!(count(&log[..download_at], Op::SoftwareCheck), 1);
+    assert_eq!(count(&log[..download_at], Op::SoftwareInfo), 1);
+    // (The route table is asked for once the snapshot's system info has answered.)
+    let last_routes = log
+        .iter()
+        .rposition(|r| matches!(r.op, Op::ShowRoutingRoute | Op::ShowAdvancedRoutingRoute))
+        .unwrap();
+    assert!(
+        log[last_routes..]
+            .iter()
+            .all(|r| r.op != Op::ShowSystemInfo),
+        "the system info was read again after the post-flight snapshot: {:?}",
+        &log[last_routes..]
+    );
 }
 
 #[tokio::test]
