@@ -4,6 +4,11 @@
 //! audit records become lines under the `audit` log target, snapshots and reports become
 //! `validation/{pre_flight,post_flight}/<serial>_<timestamp>.json` records.
 //!
+//! A snapshot's record is written once, with the report that follows it (the engine computes
+//! the report right after the snapshot, sending nothing in between); a snapshot without a
+//! report is written before the next checkpoint, or at the end of the job. A pre-flight
+//! record is durable, and the checkpoint names it, before the engine goes on.
+//!
 //! A device's status file is written at once when anything but its progress changes (state,
 //! step, hop, versions, error, …). A change of progress alone (the percentage and its
 //! message) is written at most every [`PROGRESS_INTERVAL`] per device: a newer one waits for
@@ -38,8 +43,8 @@ struct SinkState {
     pre_refs: Vec<PreSnapshotRef>,
     devices: BTreeMap<String, DeviceStatus>,
     pair: Option<HaPairStatus>,
-    /// The last record written per device and phase, completed by the report that follows.
-    records: BTreeMap<(String, &'static str), (PathBuf, ValidationRecord)>,
+    /// The last record per device and phase, completed by the report that follows.
+    records: BTreeMap<(String, &'static str), HeldRecord>,
     /// HA pairs: each member's role when the job started (from the engine's first hop once it
     /// decided the order, else from the inventory).
     roles: BTreeMap<String, String>,
@@ -50,6 +55,15 @@ struct SinkState {
     written_at: BTreeMap<String, tokio::time::Instant>,
     /// Devices whose status holds progress not written yet.
     unwritten: BTreeSet<String>,
+}
+
+/// A validation record, and whether its file holds it as it is.
+#[derive(Debug)]
+struct HeldRecord {
+    path: PathBuf,
+    record: ValidationRecord,
+    hop_index: usize,
+    written: bool,
 }
 
 /// Whether `new` differs from `old` only in its progress (percentage, message, time).
@@ -190,10 +204,12 @@ impl JobSink {
         }
     }
 
-    /// Writes the status files whose progress is not written yet; the job's last event may
-    /// have been one. Called when the job ends, before its devices are released.
+    /// Writes the status files whose progress is not written yet (the job's last event may
+    /// have been one) and the validation records held back. Called when the job ends, before
+    /// its devices are released.
     pub async fn flush(&self) {
         let mut state = self.state.lock().await;
+        self.write_held(&mut state, None).await;
         let unwritten = std::mem::take(&mut state.unwritten);
         let devices: Vec<DeviceStatus> = unwritten
             .iter()
@@ -375,19 +391,26 @@ impl JobSink {
             return;
         };
         let mut state = self.state.lock().await;
-        let hop = state
-            .checkpoint
-            .as_ref()
-            .and_then(|cp| cp.devices.iter().find(|d| &d.serial == serial))
-            .and_then(|d| d.path.get(hop_index))
-            .and_then(queue_version);
         let key = (serial.to_string(), phase.folder());
-        let (path, record) = match (snapshot, state.records.remove(&key)) {
-            (Some(snapshot), _) => {
+        match snapshot {
+            Some(snapshot) => {
+                // An earlier snapshot of this device and phase that got no report is kept too.
+                self.write_held(&mut state, Some(&key)).await;
+                let hop = state
+                    .checkpoint
+                    .as_ref()
+                    .and_then(|cp| cp.devices.iter().find(|d| &d.serial == serial))
+                    .and_then(|d| d.path.get(hop_index))
+                    .and_then(queue_version);
                 let taken_at = Utc::now();
+                let path = self
+                    .shared
+                    .store
+                    .dir()
+                    .validation_record_path(phase, &qserial, taken_at);
                 let record = ValidationRecord {
                     schema_version: SchemaVersion,
-                    serial: qserial.clone(),
+                    serial: qserial,
                     phase,
                     job_id: Some(self.job_id),
                     hop,
@@ -395,44 +418,80 @@ impl JobSink {
                     snapshot,
                     report: None,
                 };
-                let path = self
-                    .shared
-                    .store
-                    .dir()
-                    .validation_record_path(phase, &qserial, taken_at);
-                (path, record)
+                let held = HeldRecord {
+                    path,
+                    record,
+                    hop_index,
+                    written: false,
+                };
+                state.records.insert(key, held);
             }
-            (None, Some((path, mut record))) => {
-                record.report = report;
-                (path, record)
+            None => {
+                let Some(held) = state.records.get_mut(&key) else {
+                    return;
+                };
+                held.record.report = report;
+                held.written = false;
+                self.write_held(&mut state, Some(&key)).await;
             }
-            (None, None) => return,
-        };
-        let write_path = path.clone();
-        let to_write = record.clone();
-        if let Err(err) = self
-            .shared
-            .store
-            .io(move |_| panos_queue::write_json(&write_path, &to_write))
-            .await
-        {
-            tracing::error!(%err, "cannot write the validation record");
-            return;
         }
-        let root = self.shared.store.dir().root().to_path_buf();
-        if phase == Phase::PreFlight && record.report.is_none() {
-            let relative = path.strip_prefix(&root).unwrap_or(&path).to_path_buf();
-            state
-                .pre_refs
-                .retain(|r| !(r.serial == key.0 && r.hop_index == hop_index));
-            state.pre_refs.push(PreSnapshotRef {
-                serial: key.0.clone(),
-                hop_index,
-                file: relative,
-            });
-            state.checkpoint_saved = self.save_checkpoint(&state).await;
+    }
+
+    /// Writes the records held back (only `only`'s when given); a pre-flight snapshot's
+    /// record is then named in the checkpoint file.
+    async fn write_held(&self, state: &mut SinkState, only: Option<&(String, &'static str)>) {
+        let keys: Vec<(String, &'static str)> = state
+            .records
+            .iter()
+            .filter(|(key, held)| !held.written && only.is_none_or(|o| o == *key))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in keys {
+            let Some(held) = state.records.get_mut(&key) else {
+                continue;
+            };
+            held.written = true;
+            let path = held.path.clone();
+            let hop_index = held.hop_index;
+            let pre_flight = held.record.phase == Phase::PreFlight;
+            let bytes = match panos_queue::fsio::to_json_bytes(&held.record, &path) {
+                Ok(bytes) => bytes,
+                Err(err) => {
+                    tracing::error!(%err, "cannot write the validation record");
+                    continue;
+                }
+            };
+            let write_path = path.clone();
+            if let Err(err) = self
+                .shared
+                .store
+                .io(move |_| panos_queue::atomic_write(&write_path, &bytes))
+                .await
+            {
+                tracing::error!(%err, "cannot write the validation record");
+                continue;
+            }
+            if pre_flight {
+                let root = self.shared.store.dir().root();
+                let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+                let (serial, _) = key;
+                if !state
+                    .pre_refs
+                    .iter()
+                    .any(|r| r.serial == serial && r.hop_index == hop_index && r.file == relative)
+                {
+                    state
+                        .pre_refs
+                        .retain(|r| !(r.serial == serial && r.hop_index == hop_index));
+                    state.pre_refs.push(PreSnapshotRef {
+                        serial,
+                        hop_index,
+                        file: relative,
+                    });
+                    state.checkpoint_saved = self.save_checkpoint(state).await;
+                }
+            }
         }
-        state.records.insert(key, (path, record));
     }
 }
 
@@ -476,6 +535,8 @@ impl ProgressSink for JobSink {
                 if state.checkpoint_saved && state.checkpoint.as_ref() == Some(&checkpoint) {
                     return;
                 }
+                // A record held back is on disk before a checkpoint that may follow from it.
+                self.write_held(&mut state, None).await;
                 state.checkpoint = Some(checkpoint);
                 state.learn_roles();
                 state.checkpoint_saved = self.save_checkpoint(&state).await;
@@ -546,7 +607,7 @@ impl ProgressSink for JobSink {
 mod tests {
     use super::*;
     use crate::store::Store;
-    use panos_upgrade::event::DeviceCheckpoint;
+    use panos_upgrade::event::{DeviceCheckpoint, SnapshotPhase};
 
     async fn sink(root: &std::path::Path) -> (JobSink, Store, JobId) {
         let store = Store::new(root);
@@ -689,6 +750,72 @@ mod tests {
                 )
             );
         }
+    }
+
+    fn records(store: &Store, folder: &str) -> Vec<serde_json::Value> {
+        let dir = store.dir().root().join("validation").join(folder);
+        panos_queue::fsio::list_candidates(&dir)
+            .unwrap()
+            .iter()
+            .map(|path| serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap())
+            .collect()
+    }
+
+    fn snapshot(phase: SnapshotPhase) -> Event {
+        let snapshot = serde_json::from_value(serde_json::json!({
+            "schema_version": 1, "serial": "0001", "taken_at": "2026-11-24T19:20:00Z",
+        }))
+        .unwrap();
+        Event::Snapshot {
+            serial: "0001".parse().unwrap(),
+            hop_index: 0,
+            phase,
+            snapshot: Box::new(snapshot),
+        }
+    }
+
+    /// A snapshot's record is written once, with its report; the pre-flight one is named in
+    /// the checkpoint file when it is; a snapshot without a report is written by `flush`.
+    #[tokio::test]
+    async fn a_record_is_written_with_its_report() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (sink, store, job_id) = sink(tmp.path()).await;
+        sink.emit(Event::Checkpoint(checkpoint(job_id, false)))
+            .await;
+        sink.emit(snapshot(SnapshotPhase::PreFlight)).await;
+        assert!(
+            records(&store, "pre_flight").is_empty(),
+            "held for its report"
+        );
+        let report = serde_json::from_value(serde_json::json!({
+            "serial": "0001", "target": "11.1.6", "checks_run": [], "checks_skipped": [],
+            "findings": [],
+        }))
+        .unwrap();
+        sink.emit(Event::Readiness {
+            serial: "0001".parse().unwrap(),
+            hop_index: 0,
+            report: Box::new(report),
+        })
+        .await;
+        let pre = records(&store, "pre_flight");
+        assert_eq!(pre.len(), 1);
+        assert_eq!(pre[0]["report"]["target"], "11.1.6");
+        assert_eq!(pre[0]["snapshot"]["serial"], "0001");
+        let (resume, refs) = store.resume_state(job_id).await;
+        assert_eq!(refs.len(), 1, "the checkpoint names the record");
+        assert_eq!(resume.pre_snapshots.len(), 1, "and it loads back");
+
+        sink.emit(snapshot(SnapshotPhase::PostFlight)).await;
+        assert!(records(&store, "post_flight").is_empty());
+        sink.flush().await;
+        let post = records(&store, "post_flight");
+        assert_eq!(
+            post.len(),
+            1,
+            "a snapshot without a report is kept at the end"
+        );
+        assert!(post[0]["report"].is_null());
     }
 
     /// A checkpoint announced again unchanged is not written again; a changed one is.
