@@ -1,6 +1,6 @@
 //! The `status_writer` task: `status/daemon.json`, `status/workers.json` and the metrics file
 //! (`daemon.metrics_file`), rewritten every few seconds and soon after any change (a burst of
-//! changes gives one write).
+//! changes gives one write; changes that keep coming, at most one every [`MIN_GAP`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +61,10 @@ pub async fn write_once(shared: &Shared) {
     }
 }
 
+/// The shortest time between two writes that follow changes: with thousands of devices the
+/// counters change many times a second, and the files are for people and dashboards.
+pub const MIN_GAP: Duration = Duration::from_millis(500);
+
 /// Runs until `stop` fires; `debounce` groups bursts of changes.
 pub async fn run(
     shared: Arc<Shared>,
@@ -69,16 +73,83 @@ pub async fn run(
     stop: CancellationToken,
 ) {
     loop {
+        let written = tokio::time::Instant::now();
         write_once(&shared).await;
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(period) => {}
             () = shared.status_changed.notified() => {
+                let at = (tokio::time::Instant::now() + debounce).max(written + MIN_GAP);
                 tokio::select! {
                     () = stop.cancelled() => return,
-                    () = tokio::time::sleep(debounce) => {}
+                    () = tokio::time::sleep_until(at) => {}
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use std::os::unix::fs::MetadataExt;
+
+    /// Each write puts a new file in place: its inode number tells one write from the next.
+    fn inode(path: &std::path::Path) -> Option<u64> {
+        std::fs::metadata(path).ok().map(|m| m.ino())
+    }
+
+    /// Changes that keep coming are written at most once per [`MIN_GAP`]; a change after a
+    /// quiet time is written after the debounce alone.
+    #[tokio::test(start_paused = true)]
+    async fn changes_are_written_at_most_once_per_gap() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path());
+        store.create().await.unwrap();
+        let file = store.dir().daemon_status_path();
+        let shared = Arc::new(Shared::new(
+            store,
+            Arc::default(),
+            1,
+            super::super::shared::Live {
+                engine: panos_upgrade::EngineConfig::default(),
+                paths: Arc::default(),
+            },
+        ));
+        let stop = CancellationToken::new();
+        let debounce = Duration::from_millis(50);
+        let task = tokio::spawn(run(
+            Arc::clone(&shared),
+            Duration::from_secs(3600),
+            debounce,
+            stop.clone(),
+        ));
+        while inode(&file).is_none() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let first = inode(&file);
+        let start = tokio::time::Instant::now();
+        shared.status_changed.notify_one();
+        tokio::time::sleep(debounce * 2).await;
+        assert_eq!(inode(&file), first, "within the gap: no second write yet");
+        shared.status_changed.notify_one();
+        tokio::time::sleep_until(start + MIN_GAP + debounce).await;
+        let second = inode(&file);
+        assert_ne!(
+            second, first,
+            "the changes are written once the gap has passed"
+        );
+
+        tokio::time::sleep(MIN_GAP * 2).await;
+        shared.status_changed.notify_one();
+        tokio::time::sleep(debounce * 2).await;
+        assert_ne!(
+            inode(&file),
+            second,
+            "after a quiet time, the debounce alone"
+        );
+        stop.cancel();
+        task.await.unwrap();
     }
 }
