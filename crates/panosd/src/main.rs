@@ -12,6 +12,7 @@ use panosd::{DaemonConfig, config};
 use tokio_util::sync::CancellationToken;
 
 fn main() -> Result<()> {
+    limit_malloc_arenas();
     color_eyre::install()?;
     let args = Args::parse();
     let state_dir = config::state_dir_from(args.state_dir, std::env::var_os(config::HOME_ENV));
@@ -34,6 +35,28 @@ fn main() -> Result<()> {
         result.wrap_err("panosd stopped with an error")
     })
 }
+
+/// Holds glibc's allocator to two arenas. By default a thread that meets contention gets an
+/// arena of its own, up to eight per core, and each arena keeps the memory it once held: with
+/// the runtime's blocking threads (one per file write in flight, about 70 under 50 workers)
+/// 10,000 upgrades peaked at 196 MB resident for some 36 MB in use; with two arenas, at 80 MB.
+/// Called first, while the process has one thread.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn limit_malloc_arenas() {
+    /// `M_ARENA_MAX` of glibc's `<malloc.h>`.
+    const M_ARENA_MAX: std::ffi::c_int = -8;
+    unsafe extern "C" {
+        fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+    }
+    // SAFETY: mallopt only sets a parameter of the allocator, which it locks for that.
+    unsafe {
+        mallopt(M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
 
 /// Fires `shutdown` on the first SIGTERM or SIGINT.
 async fn stop_on_signal(shutdown: CancellationToken) {
