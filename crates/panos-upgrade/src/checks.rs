@@ -47,17 +47,21 @@ fn reason(stop: Stop) -> String {
 
 impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
     /// Reads what a snapshot holds, the reads at once (the route table's after the system
-    /// info, which says which routing engine to ask).
+    /// info, which says which routing engine to ask; the system info read moments ago, when
+    /// there is one, is not asked for again).
     async fn collect(&self, i: usize, step: Step) -> Collected {
         let serial = self.serial(i);
         let api = self.api;
         let info_and_routes = async {
-            let info = self
-                .read(i, step, "read the device's system info", || {
-                    api.system_info(&serial)
-                })
-                .await
-                .map_err(reason);
+            let info = match self.fresh_info(i) {
+                Some(info) => Ok(info),
+                None => self
+                    .read(i, step, "read the device's system info", || {
+                        api.system_info(&serial)
+                    })
+                    .await
+                    .map_err(reason),
+            };
             let engine = match &info {
                 Ok(info) if info.advanced_routing == Some(true) => RoutingEngine::Advanced,
                 _ => RoutingEngine::Legacy,
@@ -160,12 +164,17 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let serial = self.serial(i);
         let api = self.api;
         // Everything the checks read, at once.
+        let fresh_catalog = self.fresh_catalog(i);
         let catalog = async {
-            self.read(i, Step::Preflight, "read the software catalog", || {
-                api.software_info(&serial)
-            })
-            .await
-            .ok()
+            match fresh_catalog {
+                Some(catalog) => Some(catalog),
+                None => self
+                    .read(i, Step::Preflight, "read the software catalog", || {
+                        api.software_info(&serial)
+                    })
+                    .await
+                    .ok(),
+            }
         };
         let chassis_ready = async {
             self.read(i, Step::Preflight, "read chassis readiness", || {

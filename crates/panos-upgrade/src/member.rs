@@ -35,8 +35,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             ))
         })?;
         let from = self.version_before_hop(i).unwrap_or_else(|| hop.clone());
-        let fresh = self.fresh.get_mut(&i).and_then(|f| f.catalog.take());
-        let catalog = match fresh {
+        let catalog = match self.fresh_catalog(i) {
             Some(catalog) => catalog,
             None => {
                 self.read(i, Step::Preflight, "read the software catalog", || {
@@ -74,8 +73,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let Some(hop) = self.hop(i) else {
             return Ok(None);
         };
-        let fresh = self.fresh.get_mut(&i).and_then(|f| f.info.take());
-        let info = match fresh {
+        let info = match self.fresh_info(i) {
             Some(info) => info,
             None => {
                 self.read(i, Step::Preflight, "read the device's system info", || {

@@ -47,10 +47,10 @@ pub(crate) struct Run<'a, A, S> {
     pub hostnames: Vec<Option<String>>,
     /// Pre-upgrade snapshots, for the post-upgrade comparison.
     pub pre: crate::checks::PreSnapshots,
-    /// What each device (by index) answered moments ago, for the next step that would ask
-    /// again: a job's first hop starts with the system info and catalog its plan was made
-    /// from, and its download with the catalog the readiness checks read. Each is taken
-    /// once, and all of a device's are dropped before anything that changes it is sent.
+    /// What each device (by index) answered moments ago, for the next steps that would ask
+    /// again: a job's first hop is planned and checked with the system info and catalog
+    /// read to prepare it, and its download starts from that catalog (and takes it). All of
+    /// a device's are dropped before anything that changes it is sent.
     pub fresh: HashMap<usize, Fresh>,
 }
 
@@ -80,6 +80,16 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
     /// Emits the checkpoint; awaited, so it is durable before the caller goes on.
     pub async fn save(&self) {
         self.sink.emit(Event::Checkpoint(self.cp.clone())).await;
+    }
+
+    /// Device `i`'s system info read moments ago, if any (see [`Run::fresh`]).
+    pub fn fresh_info(&self, i: usize) -> Option<SystemInfo> {
+        self.fresh.get(&i).and_then(|f| f.info.clone())
+    }
+
+    /// Device `i`'s software catalog read moments ago, if any (see [`Run::fresh`]).
+    pub fn fresh_catalog(&self, i: usize) -> Option<SoftwareCatalog> {
+        self.fresh.get(&i).and_then(|f| f.catalog.clone())
     }
 
     /// Sets device `i`'s step, saves, and reports progress.
