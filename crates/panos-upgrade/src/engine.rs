@@ -95,11 +95,48 @@ pub(crate) struct Prepared {
     pub info: SystemInfo,
     pub path: UpgradePath,
     pub plans: Vec<HopPlan>,
+    /// The catalog the plans were made from (until [`keep_prepared`] takes it).
+    pub catalog: Option<SoftwareCatalog>,
 }
 
 /// Reads a device and decides its path; `Err` is how it ends without an upgrade.
 pub(crate) async fn prepare<A: PanosApi, S: ProgressSink>(
     run: &mut Run<'_, A, S>,
+    i: usize,
+    paths: &UpgradePaths,
+) -> Result<Prepared, (Option<SystemInfo>, DeviceOutcome)> {
+    let mut prepared = read_and_plan(run, i, paths).await;
+    keep_prepared(run, i, &mut prepared);
+    prepared
+}
+
+/// Records what [`read_and_plan`] read of device `i`: its hostname, and its system info and
+/// catalog for the steps that follow at once.
+pub(crate) fn keep_prepared<A, S>(
+    run: &mut Run<'_, A, S>,
+    i: usize,
+    prepared: &mut Result<Prepared, (Option<SystemInfo>, DeviceOutcome)>,
+) {
+    match prepared {
+        Ok(prepared) => {
+            run.hostnames[i] = Some(prepared.info.hostname.clone());
+            run.fresh.insert(
+                i,
+                Fresh {
+                    info: Some(prepared.info.clone()),
+                    catalog: prepared.catalog.take(),
+                },
+            );
+        }
+        Err((Some(info), _)) => run.hostnames[i] = Some(info.hostname.clone()),
+        Err((None, _)) => {}
+    }
+}
+
+/// The reads of [`prepare`]; nothing is recorded, so both members of a pair are read at
+/// once.
+pub(crate) async fn read_and_plan<A: PanosApi, S: ProgressSink>(
+    run: &Run<'_, A, S>,
     i: usize,
     paths: &UpgradePaths,
 ) -> Result<Prepared, (Option<SystemInfo>, DeviceOutcome)> {
@@ -113,7 +150,6 @@ pub(crate) async fn prepare<A: PanosApi, S: ProgressSink>(
         Ok(info) => info,
         Err(stop) => return Err((None, outcome_from_stop(stop))),
     };
-    run.hostnames[i] = Some(info.hostname.clone());
     // Refresh the catalog from the update server; a device that cannot reach it still has
     // the list it knows.
     let catalog = match run.api.software_check(&serial).await {
@@ -140,16 +176,12 @@ pub(crate) async fn prepare<A: PanosApi, S: ProgressSink>(
         return Err((Some(info), DeviceOutcome::AlreadyOnTarget));
     }
     match plan_path(&path, &catalog) {
-        Ok(plans) => {
-            run.fresh.insert(
-                i,
-                Fresh {
-                    info: Some(info.clone()),
-                    catalog: Some(catalog),
-                },
-            );
-            Ok(Prepared { info, path, plans })
-        }
+        Ok(plans) => Ok(Prepared {
+            info,
+            path,
+            plans,
+            catalog: Some(catalog),
+        }),
         Err(problems) => {
             let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
             let failure = UpgradeFailure::new(

@@ -13,8 +13,8 @@ use panos_client::model::{ConfigSync, HaStatus};
 use panos_client::{PanosApi, Serial};
 
 use crate::engine::{
-    Prepared, device_index, expected_secs, finish_early, outcome_from_stop, prepare,
-    verify_on_target,
+    Prepared, device_index, expected_secs, finish_early, keep_prepared, outcome_from_stop,
+    read_and_plan, verify_on_target,
 };
 use crate::error::UpgradeFailure;
 use crate::event::{Action, DeviceState, HaCheckpoint, HaPhase, ProgressSink, Step};
@@ -118,9 +118,17 @@ async fn start_pair<A: PanosApi, S: ProgressSink>(
 ) -> Result<bool, Stop> {
     let mut prepared: Vec<Option<Prepared>> = Vec::new();
     let mut ended: Vec<Option<DeviceOutcome>> = Vec::new();
-    for (k, &i) in members.iter().enumerate() {
+    for &i in &members {
         run.enter(i, Step::Preflight, "reading the device").await;
-        match prepare(run, i, paths).await {
+    }
+    // Both members are read at once.
+    let (a, b) = tokio::join!(
+        read_and_plan(run, members[0], paths),
+        read_and_plan(run, members[1], paths)
+    );
+    for ((k, &i), mut read) in members.iter().enumerate().zip([a, b]) {
+        keep_prepared(run, i, &mut read);
+        match read {
             Ok(p) => {
                 reports[k].hostname = Some(p.info.hostname.clone());
                 reports[k].from_version = Some(p.info.sw_version.clone());
@@ -348,16 +356,19 @@ async fn decide_roles<A: PanosApi, S: ProgressSink>(
     run: &mut Run<'_, A, S>,
     members: [usize; 2],
 ) -> Result<(usize, usize), Stop> {
-    let mut states = Vec::new();
-    for &i in &members {
+    let read = |i: usize| {
         let serial = run.serial(i);
-        let status = run
-            .read(i, Step::Preflight, "read the HA state", || {
+        let run = &*run;
+        async move {
+            run.read(i, Step::Preflight, "read the HA state", || {
                 run.api.ha_state(&serial)
             })
-            .await?;
-        states.push(status);
-    }
+            .await
+        }
+    };
+    // Both at once.
+    let (a, b) = tokio::join!(read(members[0]), read(members[1]));
+    let states = [a?, b?];
     let describe = |s: &HaStatus| {
         local_state(s)
             .map(|st| format!("{st:?}"))
