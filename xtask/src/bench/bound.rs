@@ -4,11 +4,13 @@
 //!
 //! Per device and hop: download, install, the shutdown delay, the reboot, chassis-ready. An HA
 //! pair upgrades its members one after the other, each followed by the configuration sync;
-//! only the download may overlap between the members. Every job occupies one worker for at
-//! least `members × unit`, where `unit` is the shorter of a standalone device's path and half
-//! a pair's, so among `workers` workers one does at least `ceil(devices / workers)` units.
-//! The API side: every request waits for a permit of the one rate limiter, so the calls take
-//! at least `calls / rate` seconds.
+//! only the download may overlap between the members. A job holds one worker from start to
+//! end, so the device-time bound is the shortest makespan of the fleet's jobs (standalone
+//! jobs of the device path, pair jobs of the pair path) packed on `workers` workers: found
+//! exactly (two job lengths, a few hundred jobs), it is what a perfect scheduler with
+//! instant API calls would reach. The simpler form, the device path ×
+//! `ceil(devices / workers)`, is reported beside it. The API side: every request waits for a
+//! permit of the one rate limiter, so the calls take at least `calls / rate` seconds.
 
 use panos_sim::Timings;
 use serde::Serialize;
@@ -37,10 +39,12 @@ pub struct Bound {
     pub device_path_sim_secs: f64,
     /// One HA pair's hop (members sequential), simulated seconds.
     pub pair_path_sim_secs: f64,
-    /// The per-device unit (the shorter of a device's path and half a pair's), simulated.
-    pub unit_sim_secs: f64,
     /// `ceil(devices / workers)`.
     pub rounds: usize,
+    /// The device path × `rounds`, simulated seconds (the form of the bound).
+    pub rounds_sim_secs: f64,
+    /// The shortest makespan of the jobs packed on the workers, simulated seconds.
+    pub packed_sim_secs: f64,
     /// The device-time bound, real seconds.
     pub time_secs: f64,
     /// `api_calls / rate`, real seconds.
@@ -58,31 +62,88 @@ pub fn lower_bound(timings: &Timings, shape: &FleetShape) -> Bound {
     let device_path = timings.download_secs + member;
     let pair_path = timings.download_secs + 2.0 * (member + timings.ha_sync_secs);
     let standalone = shape.devices.saturating_sub(2 * shape.ha_pairs);
-    let unit = match (standalone > 0, shape.ha_pairs > 0) {
-        (true, true) => device_path.min(pair_path / 2.0),
-        (false, true) => pair_path / 2.0,
-        _ => device_path,
-    };
     let rounds = shape.devices.div_ceil(shape.workers.max(1));
-    let mut longest_job: f64 = 0.0;
-    if standalone > 0 {
-        longest_job = device_path;
-    }
-    if shape.ha_pairs > 0 {
-        longest_job = longest_job.max(pair_path);
-    }
-    let time_sim = (unit * rounds as f64).max(longest_job);
+    let packed = shortest_makespan(
+        standalone,
+        device_path,
+        shape.ha_pairs,
+        pair_path,
+        shape.workers.max(1),
+    );
+    let time_sim = packed;
     let time_secs = time_sim / shape.scale;
     let api_secs = shape.api_calls as f64 / shape.rate_per_second;
     Bound {
         device_path_sim_secs: device_path,
         pair_path_sim_secs: pair_path,
-        unit_sim_secs: unit,
         rounds,
+        rounds_sim_secs: device_path * rounds as f64,
+        packed_sim_secs: packed,
         time_secs,
         api_secs,
         secs: time_secs.max(api_secs),
     }
+}
+
+/// The shortest time in which `workers` workers run `singles` jobs of `single` seconds and
+/// `pairs` jobs of `pair` seconds, each job on one worker from start to end. The answer is
+/// one worker's load, `a × pair + b × single`; the smallest such load under which the jobs
+/// fit is found by trying them in order.
+fn shortest_makespan(singles: usize, single: f64, pairs: usize, pair: f64, workers: usize) -> f64 {
+    let mut loads: Vec<f64> = (0..=pairs)
+        .flat_map(|a| (0..=singles).map(move |b| a as f64 * pair + b as f64 * single))
+        .filter(|&load| load > 0.0)
+        .collect();
+    loads.sort_by(f64::total_cmp);
+    loads.dedup();
+    // Fitting is monotone in the load: the first load that fits is found by bisection.
+    let fits = |limit: f64| fits_within(singles, single, pairs, pair, workers, limit);
+    let first = loads.partition_point(|&limit| !fits(limit));
+    loads.get(first).copied().unwrap_or(0.0)
+}
+
+/// Whether the jobs fit on the workers with no worker's load above `limit`: the most single
+/// jobs that fit once every pair job is placed, by dynamic programming over the workers
+/// (how many pair jobs the workers so far hold → the most single jobs beside them).
+fn fits_within(
+    singles: usize,
+    single: f64,
+    pairs: usize,
+    pair: f64,
+    workers: usize,
+    limit: f64,
+) -> bool {
+    // A little slack against rounding in the sums.
+    let limit = limit + 1e-6;
+    let singles_beside = |a: usize| {
+        let left = limit - a as f64 * pair;
+        if left < 0.0 {
+            None
+        } else if single > 0.0 {
+            Some((left / single).floor() as usize)
+        } else {
+            Some(singles)
+        }
+    };
+    let mut best: Vec<Option<usize>> = vec![None; pairs + 1];
+    best[0] = Some(0);
+    for _ in 0..workers {
+        let mut next = best.clone();
+        for (held, most) in best.iter().enumerate() {
+            let Some(most) = most else { continue };
+            for a in 1..=pairs - held {
+                let Some(b) = singles_beside(a) else { break };
+                let slot = &mut next[held + a];
+                *slot = Some(slot.map_or(most + b, |s| s.max(most + b)));
+            }
+            if let Some(b) = singles_beside(0) {
+                let slot = &mut next[held];
+                *slot = Some(slot.map_or(most + b, |s| s.max(most + b)));
+            }
+        }
+        best = next;
+    }
+    best[pairs].is_some_and(|most| most >= singles)
 }
 
 #[cfg(test)]
@@ -107,9 +168,12 @@ mod tests {
         assert_eq!(bound.device_path_sim_secs, 1265.0);
         // 120 + 2 × (1145 + 30 sync).
         assert_eq!(bound.pair_path_sim_secs, 2470.0);
-        assert_eq!(bound.unit_sim_secs, 1235.0);
         assert_eq!(bound.rounds, 5);
-        assert!((bound.time_secs - 61.75).abs() < 1e-9);
+        assert_eq!(bound.rounds_sim_secs, 5.0 * 1265.0);
+        // 190 standalone jobs and 20 pairs on 50 workers: at most 4 standalone jobs or a
+        // pair and 3 fit under five device paths, 180 in all, so one worker runs five.
+        assert_eq!(bound.packed_sim_secs, 5.0 * 1265.0);
+        assert!((bound.time_secs - 63.25).abs() < 1e-9);
         assert!((bound.api_secs - 10.0).abs() < 1e-9);
         assert_eq!(bound.secs, bound.time_secs);
     }
@@ -121,9 +185,47 @@ mod tests {
         assert!((with_pairs.time_secs - 24.7).abs() < 1e-9);
         let standalone = lower_bound(&Timings::default(), &shape(40, 0));
         assert!((standalone.time_secs - 12.65).abs() < 1e-9);
+        // 100 pairs on 50 workers: two each.
         let only_pairs = lower_bound(&Timings::default(), &shape(200, 100));
-        assert_eq!(only_pairs.unit_sim_secs, 1235.0);
-        assert!((only_pairs.time_secs - 4.0 * 12.35).abs() < 1e-9);
+        assert!((only_pairs.time_secs - 2.0 * 24.7).abs() < 1e-9);
+    }
+
+    /// Every way of placing a few jobs on a few workers, tried one by one.
+    fn brute_force(singles: usize, single: f64, pairs: usize, pair: f64, workers: usize) -> f64 {
+        fn place(jobs: &[f64], loads: &mut Vec<f64>, best: &mut f64) {
+            let Some((&job, rest)) = jobs.split_first() else {
+                let worst = loads.iter().copied().fold(0.0, f64::max);
+                *best = best.min(worst);
+                return;
+            };
+            for w in 0..loads.len() {
+                loads[w] += job;
+                place(rest, loads, best);
+                loads[w] -= job;
+            }
+        }
+        let mut jobs = vec![pair; pairs];
+        jobs.extend(std::iter::repeat_n(single, singles));
+        let mut best = f64::INFINITY;
+        place(&jobs, &mut vec![0.0; workers], &mut best);
+        if jobs.is_empty() { 0.0 } else { best }
+    }
+
+    #[test]
+    fn the_packing_is_the_shortest_schedule() {
+        for workers in 1..=3 {
+            for pairs in 0..=3 {
+                for singles in 0..=5 {
+                    for (single, pair) in [(3.0, 5.0), (4.0, 7.0), (5.0, 9.0)] {
+                        assert_eq!(
+                            shortest_makespan(singles, single, pairs, pair, workers),
+                            brute_force(singles, single, pairs, pair, workers),
+                            "{singles} × {single} and {pairs} × {pair} on {workers} workers"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
