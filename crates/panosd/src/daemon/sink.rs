@@ -9,11 +9,11 @@
 //! report is written before the next checkpoint, or at the end of the job. A pre-flight
 //! record is durable, and the checkpoint names it, before the engine goes on.
 //!
-//! A device's status file is written at once when anything but its progress changes (state,
-//! step, hop, versions, error, …). A change of progress alone (the percentage and its
-//! message) is written at most every [`PROGRESS_INTERVAL`] per device: a newer one waits for
-//! the next event after the interval, or the next other change, or [`JobSink::flush`] at the
-//! end of the job, whichever comes first.
+//! A device's status file is written at once when its `state` changes (or its `error`,
+//! `manual_action` or job). Other changes (progress, message, step within the state, hop,
+//! versions) are written at most every [`PROGRESS_INTERVAL`] per device: a newer one waits
+//! for the next event after the interval, or the next change of state, or [`JobSink::flush`]
+//! at the end of the job, whichever comes first.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -33,8 +33,7 @@ use super::shared::Shared;
 use crate::logging::AUDIT_TARGET;
 use crate::store::{CheckpointFile, PreSnapshotRef};
 
-/// The shortest time between two writes of a device's status file that differ in progress
-/// only.
+/// The shortest time between two writes of a device's status file in the same state.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
@@ -53,7 +52,7 @@ struct SinkState {
     checkpoint_saved: bool,
     /// When each device's status file was last written by this sink.
     written_at: BTreeMap<String, tokio::time::Instant>,
-    /// Devices whose status holds progress not written yet.
+    /// Devices whose status holds changes not written yet.
     unwritten: BTreeSet<String>,
 }
 
@@ -66,13 +65,12 @@ struct HeldRecord {
     written: bool,
 }
 
-/// Whether `new` differs from `old` only in its progress (percentage, message, time).
-fn progress_only(old: &DeviceStatus, new: &DeviceStatus) -> bool {
-    let mut moved = new.clone();
-    moved.progress = old.progress;
-    moved.message.clone_from(&old.message);
-    moved.updated_at = old.updated_at;
-    moved == *old
+/// Whether `new` has the state of `old`: the same `state`, `error`, `manual_action` and job.
+fn same_state(old: &DeviceStatus, new: &DeviceStatus) -> bool {
+    old.state == new.state
+        && old.error == new.error
+        && old.manual_action == new.manual_action
+        && old.job_id == new.job_id
 }
 
 impl SinkState {
@@ -321,7 +319,13 @@ impl JobSink {
             }
         } else {
             status.updated_at = Utc::now();
-            if !due && progress_only(&before, status) {
+            // An HA pair's state also follows the job's phase, which a checkpoint may have
+            // moved since the pair file was written.
+            let pair_moves = state
+                .pair
+                .as_ref()
+                .is_some_and(|pair| pair_state(pair, state_phase(&state.checkpoint)) != pair.state);
+            if !due && !pair_moves && same_state(&before, status) {
                 state.unwritten.insert(serial);
                 return;
             }
@@ -692,13 +696,16 @@ mod tests {
         );
         sink.emit(progress(DeviceState::Installing, Step::Restart, 41))
             .await;
-        assert_eq!(on_file(&store).1, 41, "a new step is written at once");
+        assert_eq!(on_file(&store).1, 40, "a new step in the same state waits");
+        sink.emit(progress(DeviceState::Rebooting, Step::Restart, 41))
+            .await;
+        assert_eq!(on_file(&store).0, QState::Rebooting, "a new state does not");
 
-        sink.emit(progress(DeviceState::Installing, Step::Restart, 50))
+        sink.emit(progress(DeviceState::Rebooting, Step::Restart, 50))
             .await;
         assert_eq!(on_file(&store).1, 41);
         tokio::time::advance(PROGRESS_INTERVAL).await;
-        sink.emit(progress(DeviceState::Installing, Step::Restart, 50))
+        sink.emit(progress(DeviceState::Rebooting, Step::Restart, 50))
             .await;
         assert_eq!(
             on_file(&store).1,
@@ -706,17 +713,17 @@ mod tests {
             "the next event after the interval writes what was held back"
         );
         tokio::time::advance(PROGRESS_INTERVAL).await;
-        sink.emit(progress(DeviceState::Installing, Step::Restart, 60))
+        sink.emit(progress(DeviceState::Rebooting, Step::Restart, 60))
             .await;
         assert_eq!(on_file(&store).1, 60, "progress after the interval at once");
 
-        sink.emit(progress(DeviceState::Installing, Step::Restart, 70))
+        sink.emit(progress(DeviceState::Rebooting, Step::Restart, 70))
             .await;
         assert_eq!(on_file(&store).1, 60);
         sink.flush().await;
         assert_eq!(
             on_file(&store),
-            (QState::Installing, 70, Some("restart 70%".into())),
+            (QState::Rebooting, 70, Some("restart 70%".into())),
             "flush writes the last progress"
         );
     }
