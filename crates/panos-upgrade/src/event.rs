@@ -181,6 +181,11 @@ pub struct DeviceCheckpoint {
     pub installed: bool,
     /// Whether this hop's restart was sent.
     pub restart_sent: bool,
+    /// When this hop's restart was first about to be sent (recorded with its intent): a
+    /// resumed wait tells from the device's uptime whether it rebooted since, even while no
+    /// daemon was watching.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether the engine suspended this HA member (and owes it a functional).
     pub suspended_by_us: bool,
 }
@@ -199,6 +204,7 @@ impl DeviceCheckpoint {
             install_job: None,
             installed: false,
             restart_sent: false,
+            restart_at: None,
             suspended_by_us: false,
         }
     }
@@ -212,6 +218,7 @@ impl DeviceCheckpoint {
         self.install_job = None;
         self.installed = false;
         self.restart_sent = false;
+        self.restart_at = None;
     }
 
     /// The hop in progress, if any.

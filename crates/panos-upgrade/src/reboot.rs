@@ -63,6 +63,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                     version: Some(version.clone()),
                     jobs_high_water: None,
                 });
+                self.dev(i).restart_at = Some(chrono::Utc::now());
                 self.save().await;
                 if !self.send_restart(i, &version, false).await? {
                     restart = Restart::Unconfirmed;
@@ -209,7 +210,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 (Some(now), Some(before)) => restarted |= now < before,
                 // The first uptime seen: younger than the wait means it restarted since; an
                 // error before it (a busy Panorama, a timeout) proves nothing by itself.
-                (Some(now), None) => restarted |= (now as f64) <= self.simulated_since(waiting),
+                (Some(now), None) => restarted |= (now as f64) <= self.since_restart(i, waiting),
                 (None, _) => restarted |= silent,
             }
             silent = false;
@@ -298,15 +299,21 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         }
     }
 
-    /// Device seconds since `since`: real time multiplied by the time scale (1 in
-    /// production), plus a second of slack for the device's clock.
-    fn simulated_since(&self, since: Instant) -> f64 {
+    /// Device seconds since device `i`'s restart was first sent (as recorded in the
+    /// checkpoint, so a resumed job counts the time no daemon watched), or at least since
+    /// `waiting` began: real time multiplied by the time scale (1 in production), plus a
+    /// second of slack for the device's clock.
+    fn since_restart(&self, i: usize, waiting: Instant) -> f64 {
         let scale = if self.timing.scale.is_finite() && self.timing.scale > 0.0 {
             self.timing.scale
         } else {
             1.0
         };
-        since.elapsed().as_secs_f64() * scale + 1.0
+        let recorded = self.cp.devices[i]
+            .restart_at
+            .and_then(|at| (chrono::Utc::now() - at).to_std().ok())
+            .unwrap_or_default();
+        waiting.elapsed().max(recorded).as_secs_f64() * scale + 1.0
     }
 
     async fn wait_chassis_ready(&mut self, i: usize) -> Result<(), Stop> {

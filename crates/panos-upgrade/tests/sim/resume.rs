@@ -174,3 +174,47 @@ async fn pair_crash_after_the_failover_suspend() {
 async fn pair_crash_before_the_functional() {
     crash_pair(intent_recorded(Action::Functional)).await;
 }
+
+/// The daemon stopped right after the device accepted the restart (its answer not recorded),
+/// and stayed down while the device rebooted and came back on its old version. The resumed
+/// job must see from the uptime that the restart happened, and fail without restarting the
+/// device a second time.
+#[tokio::test]
+async fn resumed_after_a_reboot_nobody_watched() {
+    let lab = Lab::start(vec![firewall("0032A", "10.2.9")]).await;
+    lab.sim
+        .inject_fault(
+            "0032A",
+            panos_sim::FaultRule::always(panos_sim::Fault::ReturnsOnOldVersion),
+        )
+        .expect("inject");
+    let job = standalone_job("ju", "0032A");
+    let paths = paths(r#"{"10.2.9": ["10.2.10"]}"#);
+    let first = CrashingSink::new(accepted(Action::Restart));
+    let ended = run_until_crash(&lab, &job, &paths, &first, Default::default()).await;
+    assert!(ended.is_none(), "the crash point was reached: {ended:#?}");
+    let resume = first.resume_state();
+    let device = &resume.checkpoint.as_ref().expect("a checkpoint").devices[0];
+    assert!(
+        !device.restart_sent && device.restart_at.is_some(),
+        "the restart is recorded as intended, not as sent: {device:#?}"
+    );
+    // No daemon for a while: at the lab's scale, one real second is over half an hour of
+    // the device's time, enough to shut down, reboot (on its old version) and be ready.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+
+    let second = CrashingSink::new(|_| false);
+    let report = run_until_crash(&lab, &job, &paths, &second, resume)
+        .await
+        .expect("the resumed job ends");
+    assert_eq!(report.outcome, JobOutcome::Failed, "{report:#?}");
+    let DeviceOutcome::Failed { failure } = &report.devices[0].outcome else {
+        panic!("expected a failure: {report:#?}");
+    };
+    assert!(failure.message.contains("came back on 10.2.9"), "{failure}");
+    assert_eq!(
+        lab.sent("0032A", Op::Restart).len(),
+        1,
+        "the device was restarted once"
+    );
+}
