@@ -257,14 +257,6 @@ impl JobSink {
 
     async fn progress(&self, p: DeviceProgress) {
         let serial = p.serial.to_string();
-        let state_name = serde_json::to_value(map_state(p.state))
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        tracing::info!(
-            serial = %serial, step = %p.step, state = %state_name, progress = p.progress,
-            "{}", p.message
-        );
         self.shared
             .job_at(self.job_id, &serial, &p.step.to_string());
         let mut guard = self.state.lock().await;
@@ -305,6 +297,13 @@ impl JobSink {
             }
             DeviceState::Cancelled => status.manual_action = Some(p.message.clone()),
             _ => {}
+        }
+        if *status != before {
+            let news = before.state != status.state
+                || before.step != status.step
+                || before.error != status.error
+                || before.manual_action != status.manual_action;
+            log_progress(&p, &serial, news);
         }
         let now = tokio::time::Instant::now();
         let due = state
@@ -496,6 +495,24 @@ impl JobSink {
                 }
             }
         }
+    }
+}
+
+/// Logs a device's news (a new state or step, an error) at `info`, a move within a step
+/// (the percentage of a download or install, each poll) at `debug`.
+fn log_progress(p: &DeviceProgress, serial: &str, news: bool) {
+    let state = serde_json::to_value(map_state(p.state))
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    if news {
+        tracing::info!(
+            serial, step = %p.step, state, progress = p.progress, "{}", p.message
+        );
+    } else {
+        tracing::debug!(
+            serial, step = %p.step, state, progress = p.progress, "{}", p.message
+        );
     }
 }
 
