@@ -92,13 +92,15 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         self.fresh.get(&i).and_then(|f| f.catalog.clone())
     }
 
-    /// Sets device `i`'s step, saves, and reports progress.
+    /// Sets device `i`'s step and reports progress. The step reaches the checkpoint with the
+    /// next save (each intent, job id, confirmation, HA phase and hop is saved): a step on
+    /// its own changes nothing on the device, and a job resumed from an earlier step redoes
+    /// only reads and waits, every changing step being checked against the device first.
     pub async fn enter(&mut self, i: usize, step: Step, message: impl Into<String>) {
         if step > Step::Download {
             self.fresh.remove(&i);
         }
         self.cp.devices[i].step = step;
-        self.save().await;
         self.progress(i, step_percent(step, None), message).await;
     }
 
