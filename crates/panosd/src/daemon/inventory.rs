@@ -2,7 +2,8 @@
 //! `status/devices/<serial>.json`, so `panosctl device list` and the web app see the fleet
 //! without asking Panorama. Read at start, periodically, and on a `refresh_inventory`
 //! command. A device held by a running job is left to its job; a device whose last job ended
-//! keeps that job's outcome (`done`, `failed`, …) with refreshed facts until its next job.
+//! keeps that job's outcome (`done`, `failed`, …) with refreshed facts until its next job. A
+//! file whose facts did not change is not rewritten.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,8 +21,9 @@ use super::shared::Shared;
 /// write waits for at most this many writes, not for the whole fleet's.
 const BATCH: usize = 64;
 
-/// Reads the managed devices and refreshes their status files (only `only` when given).
-/// Returns how many files were written.
+/// Reads the managed devices and refreshes their status files (only `only` when given; a
+/// file whose facts did not change is left as it is). Returns how many devices were
+/// refreshed.
 ///
 /// # Errors
 /// Panorama's error, as text.
@@ -51,13 +53,15 @@ pub async fn refresh<A: PanosApi>(
                     .iter()
                     .filter(|d| !busy.contains(d.serial.as_str()))
                     .filter_map(|device| refreshed(dir, device))
-                    .try_for_each(|status| {
-                        dir.write_device_status(&status)?;
-                        statuses.push(status);
+                    .try_for_each(|refreshed| {
+                        n += 1;
+                        if let Refreshed::Changed(status) = refreshed {
+                            dir.write_device_status(&status)?;
+                            statuses.push(*status);
+                        }
                         Ok::<_, QueueError>(())
                     });
                 held.devices_written(&statuses);
-                n += statuses.len();
                 result?;
             }
             Ok(n)
@@ -68,9 +72,10 @@ pub async fn refresh<A: PanosApi>(
     Ok(written)
 }
 
-/// The status file of `device` with Panorama's facts, or `None` when a job in `pending/` or
-/// `active/` owns it (a recovered job not started yet) or the serial is not one of the queue.
-fn refreshed(dir: &StateDir, device: &ManagedDevice) -> Option<DeviceStatus> {
+/// The status file of `device` with Panorama's facts (unless they are what it says already),
+/// or `None` when a job in `pending/` or `active/` owns it (a recovered job not started yet)
+/// or the serial is not one of the queue.
+fn refreshed(dir: &StateDir, device: &ManagedDevice) -> Option<Refreshed> {
     let serial = queue_serial(&device.serial)?;
     let existing = dir.read_device_status(&serial).ok().flatten();
     let owned = existing.as_ref().is_some_and(|st| {
@@ -85,8 +90,9 @@ fn refreshed(dir: &StateDir, device: &ManagedDevice) -> Option<DeviceStatus> {
     if owned {
         return None;
     }
-    let mut status =
-        existing.unwrap_or_else(|| DeviceStatus::new(serial, DeviceState::Idle, Utc::now()));
+    let mut status = existing
+        .clone()
+        .unwrap_or_else(|| DeviceStatus::new(serial, DeviceState::Idle, Utc::now()));
     // The outcome of the device's last job (done, failed, …) stays until its next job; the
     // inventory only refreshes the facts.
     if matches!(status.state, DeviceState::Idle | DeviceState::Unknown) {
@@ -108,8 +114,21 @@ fn refreshed(dir: &StateDir, device: &ManagedDevice) -> Option<DeviceStatus> {
     if !device.connected {
         status.message = Some("not connected to Panorama".to_owned());
     }
+    if existing.is_some_and(|before| before == status) {
+        // Nothing changed: the file stays as it is (a fleet of thousands is not rewritten
+        // every refresh).
+        return Some(Refreshed::Unchanged);
+    }
     status.updated_at = Utc::now();
-    Some(status)
+    Some(Refreshed::Changed(Box::new(status)))
+}
+
+/// A device's status file after a refresh.
+enum Refreshed {
+    /// Facts changed: the file to write.
+    Changed(Box<DeviceStatus>),
+    /// The file already says it all.
+    Unchanged,
 }
 
 /// Refreshes the inventory now and every `period` until `stop` fires.

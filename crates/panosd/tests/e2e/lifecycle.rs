@@ -184,7 +184,11 @@ async fn inventory_and_device_commands_write_their_files() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        status.current_version.map(|v| v.to_string()).as_deref(),
+        status
+            .current_version
+            .as_ref()
+            .map(|v| v.to_string())
+            .as_deref(),
         Some("10.1.9")
     );
     assert_eq!(status.hostname.as_deref(), Some("fw-0013A"));
@@ -198,6 +202,16 @@ async fn inventory_and_device_commands_write_their_files() {
     .await;
     assert_eq!(answer.status, CommandStatus::Accepted, "{answer:?}");
     assert_eq!(answer.payload.unwrap()["devices"], 2);
+    // Both refreshed, neither rewritten: nothing had changed.
+    let again = lab
+        .dir()
+        .read_device_status(&"0013A".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        again, status,
+        "an unchanged device's file is left as it was"
+    );
     let pause = lab.command(CommandKind::Pause, None, None);
     for name in [&validate, &metrics, &pause] {
         let answer = wait_for(20, "a command's result", || {
