@@ -160,7 +160,12 @@ mod tests {
         let header = ["JOB", "STATE", "RESULT", "X"];
         let rows: Vec<Vec<String>> = [
             ["a1", "completed", "1 upgraded", ""],
-            ["b-22222222", "failed", "the device did not come back → failed", "y"],
+            [
+                "b-22222222",
+                "failed",
+                "the device did not come back → failed",
+                "y",
+            ],
             ["c", "rejected", "名前 is not a valid job id", ""],
             ["", "pending", "é (combining: e\u{301})", "zz"],
         ]
