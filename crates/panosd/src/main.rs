@@ -15,6 +15,13 @@ fn main() -> Result<()> {
     limit_malloc_arenas();
     color_eyre::install()?;
     let args = Args::parse();
+    // The signal handlers first: a SIGTERM while the configuration is read (systemd stopping
+    // a daemon it just started) ends the daemon cleanly instead of killing it.
+    let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
+    let signals = {
+        let _entered = runtime.enter();
+        Signals::listen()
+    };
     let state_dir = config::state_dir_from(args.state_dir, std::env::var_os(config::HOME_ENV));
     let mut daemon =
         DaemonConfig::load(&state_dir, args.config.as_deref()).wrap_err("cannot start panosd")?;
@@ -26,10 +33,9 @@ fn main() -> Result<()> {
     } else {
         Console::Off
     };
-    let runtime = tokio::runtime::Runtime::new().wrap_err("cannot start the async runtime")?;
     runtime.block_on(async {
         let shutdown = CancellationToken::new();
-        let signals = tokio::spawn(stop_on_signal(shutdown.clone()));
+        let signals = tokio::spawn(signals.stop_on_first(shutdown.clone()));
         let result = panosd::run(daemon, shutdown).await;
         signals.abort();
         result.wrap_err("panosd stopped with an error")
@@ -58,19 +64,34 @@ fn limit_malloc_arenas() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn limit_malloc_arenas() {}
 
-/// Fires `shutdown` on the first SIGTERM or SIGINT.
-async fn stop_on_signal(shutdown: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        eprintln!("panosd: cannot listen for SIGTERM/SIGINT; stop it with SIGKILL");
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// SIGTERM and SIGINT, listened for from the start.
+struct Signals(Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>);
+
+impl Signals {
+    /// Installs the handlers (within the runtime).
+    fn listen() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(term), Ok(int)) => Self(Some((term, int))),
+            _ => {
+                eprintln!("panosd: cannot listen for SIGTERM/SIGINT; stop it with SIGKILL");
+                Self(None)
+            }
+        }
     }
-    shutdown.cancel();
+
+    /// Fires `shutdown` on the first SIGTERM or SIGINT (one received before counts).
+    async fn stop_on_first(self, shutdown: CancellationToken) {
+        let Some((mut term, mut int)) = self.0 else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        shutdown.cancel();
+    }
 }
