@@ -442,6 +442,9 @@ pub fn run(
     let reasons = reasons(&dir);
     let mut quarantined = 0;
     let mut by_category: HashMap<&str, usize> = HashMap::new();
+    // Of the two files sharing a command id, the first in name order runs and the other is
+    // refused (both refused when they are otherwise invalid): never both run.
+    let mut duplicate_commands_run = 0;
     for file in &bad {
         let lossy = file.name.to_string_lossy().into_owned();
         let source = folder(&dir, file.input, false).join(&file.name);
@@ -460,6 +463,11 @@ pub fn run(
                     quarantined += 1;
                     *by_category.entry(file.category).or_default() += 1;
                 }
+            }
+            _ if file.category == COMMAND_DUPLICATE
+                && matches!(dir.command_result(&lossy), Ok(Some(_))) =>
+            {
+                duplicate_commands_run += 1;
             }
             _ => phase.violations.push(format!(
                 "{} {lossy:?} ({:?}) was not quarantined with a reason",
@@ -498,6 +506,11 @@ pub fn run(
             ));
         }
     }
+    if duplicate_commands_run > 1 {
+        phase.violations.push(format!(
+            "{duplicate_commands_run} commands with the same command_id were run"
+        ));
+    }
     let answered = commands.len() - commands_left(&commands);
     if answered != commands.len() {
         phase.violations.push(format!(
@@ -511,6 +524,10 @@ pub fn run(
         format!("{} ({jobs_bad} / {})", bad.len(), bad.len() - jobs_bad),
     );
     phase.figure("quarantined with a reason", quarantined);
+    phase.figure(
+        "run of the two sharing a command id",
+        duplicate_commands_run,
+    );
     let mut categories: Vec<String> = by_category
         .iter()
         .map(|(c, n)| format!("{c} {n}"))

@@ -114,6 +114,15 @@ pub fn run(
             FINISH_LIMIT.as_secs()
         ));
     }
+    // Stopped once it runs (the jobs may all have been filed before it started): a stop
+    // during start-up is another matter than the clean stop of a running daemon.
+    let up_by = Instant::now() + Duration::from_secs(30);
+    while !holds_lock(&lab.dir(), daemon.id())
+        && Instant::now() < up_by
+        && daemon.try_wait().ok().flatten().is_none()
+    {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     match stop(&mut daemon) {
         Ok(()) => {}
         Err(Some(status)) => phase.violations.push(format!(
