@@ -53,15 +53,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let serial = self.serial(i);
         let api = self.api;
         let info_and_routes = async {
-            let info = match self.fresh_info(i) {
-                Some(info) => Ok(info),
-                None => self
-                    .read(i, step, "read the device's system info", || {
-                        api.system_info(&serial)
-                    })
-                    .await
-                    .map_err(reason),
-            };
+            let info = self.system_info_now(i, step).await.map_err(reason);
             let engine = match &info {
                 Ok(info) if info.advanced_routing == Some(true) => RoutingEngine::Advanced,
                 _ => RoutingEngine::Legacy,
@@ -164,18 +156,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let serial = self.serial(i);
         let api = self.api;
         // Everything the checks read, at once.
-        let fresh_catalog = self.fresh_catalog(i);
-        let catalog = async {
-            match fresh_catalog {
-                Some(catalog) => Some(catalog),
-                None => self
-                    .read(i, Step::Preflight, "read the software catalog", || {
-                        api.software_info(&serial)
-                    })
-                    .await
-                    .ok(),
-            }
-        };
+        let catalog = async { self.catalog_now(i, Step::Preflight).await.ok() };
         let chassis_ready = async {
             self.read(i, Step::Preflight, "read chassis readiness", || {
                 api.chassis_ready(&serial)

@@ -35,15 +35,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             ))
         })?;
         let from = self.version_before_hop(i).unwrap_or_else(|| hop.clone());
-        let catalog = match self.fresh_catalog(i) {
-            Some(catalog) => catalog,
-            None => {
-                self.read(i, Step::Preflight, "read the software catalog", || {
-                    self.api.software_info(&serial)
-                })
-                .await?
-            }
-        };
+        let catalog = self.catalog_now(i, Step::Preflight).await?;
         let path = UpgradePath {
             from: from.clone(),
             hops: vec![hop.clone()],
@@ -73,15 +65,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let Some(hop) = self.hop(i) else {
             return Ok(None);
         };
-        let info = match self.fresh_info(i) {
-            Some(info) => info,
-            None => {
-                self.read(i, Step::Preflight, "read the device's system info", || {
-                    self.api.system_info(&serial)
-                })
-                .await?
-            }
-        };
+        let info = self.system_info_now(i, Step::Preflight).await?;
         self.hostnames[i] = Some(info.hostname.clone());
         if info.sw_version == hop {
             return Ok(Some(info));

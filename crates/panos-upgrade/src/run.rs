@@ -82,14 +82,29 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         self.sink.emit(Event::Checkpoint(self.cp.clone())).await;
     }
 
-    /// Device `i`'s system info read moments ago, if any (see [`Run::fresh`]).
-    pub fn fresh_info(&self, i: usize) -> Option<SystemInfo> {
-        self.fresh.get(&i).and_then(|f| f.info.clone())
+    /// Device `i`'s system info: the one read moments ago (see [`Run::fresh`]), or a read.
+    pub async fn system_info_now(&self, i: usize, step: Step) -> Result<SystemInfo, Stop> {
+        if let Some(info) = self.fresh.get(&i).and_then(|f| f.info.clone()) {
+            return Ok(info);
+        }
+        let serial = self.serial(i);
+        self.read(i, step, "read the device's system info", || {
+            self.api.system_info(&serial)
+        })
+        .await
     }
 
-    /// Device `i`'s software catalog read moments ago, if any (see [`Run::fresh`]).
-    pub fn fresh_catalog(&self, i: usize) -> Option<SoftwareCatalog> {
-        self.fresh.get(&i).and_then(|f| f.catalog.clone())
+    /// Device `i`'s software catalog: the one read moments ago (see [`Run::fresh`]), or a
+    /// read.
+    pub async fn catalog_now(&self, i: usize, step: Step) -> Result<SoftwareCatalog, Stop> {
+        if let Some(catalog) = self.fresh.get(&i).and_then(|f| f.catalog.clone()) {
+            return Ok(catalog);
+        }
+        let serial = self.serial(i);
+        self.read(i, step, "read the software catalog", || {
+            self.api.software_info(&serial)
+        })
+        .await
     }
 
     /// Sets device `i`'s step and reports progress. The step reaches the checkpoint with the
