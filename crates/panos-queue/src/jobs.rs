@@ -216,15 +216,22 @@ impl StateDir {
     pub fn read_jobs(&self, folder: QueueFolder) -> Result<Vec<(PathBuf, Result<Job, String>)>> {
         let mut out = Vec::new();
         for path in list_candidates(&self.queue_dir(folder))? {
-            let job = match read_guarded(&path) {
-                Ok(bytes) => decode::<Job>(&bytes),
-                Err(ReadFailure::Vanished) => continue,
-                Err(ReadFailure::Refused(reason)) => Err(reason),
-                Err(ReadFailure::Io(err)) => Err(err.to_string()),
-            };
-            out.push((path, job));
+            if let Some(job) = read_job_file(&path) {
+                out.push((path, job));
+            }
         }
         Ok(out)
+    }
+}
+
+/// One job file, decoded, or why it does not decode; `None` when it vanished since it was
+/// listed (the daemon moved it on). Nothing is moved. For read-only clients.
+pub fn read_job_file(path: &Path) -> Option<std::result::Result<Job, String>> {
+    match read_guarded(path) {
+        Ok(bytes) => Some(decode::<Job>(&bytes)),
+        Err(ReadFailure::Vanished) => None,
+        Err(ReadFailure::Refused(reason)) => Some(Err(reason)),
+        Err(ReadFailure::Io(err)) => Some(Err(err.to_string())),
     }
 }
 

@@ -29,7 +29,7 @@ pub use fsio::{
     DIR_MODE, FILE_MODE, MAX_FILE_SIZE, SECRET_MODE, atomic_create, atomic_write,
     atomic_write_mode, atomic_write_nosync, write_json, write_json_nosync,
 };
-pub use jobs::ActiveJob;
+pub use jobs::{ActiveJob, read_job_file};
 pub use layout::{DEFAULT_STATE_DIR, QueueFolder, STATE_DIR_ENV, StateDir, file_timestamp};
 pub use lock::{StateLock, read_lock_pid};
 pub use quarantine::{RejectedFile, Rejection, reason_path};

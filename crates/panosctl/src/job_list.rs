@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use panos_queue::fsio::{self, ReadFailure};
+use panos_queue::fsio;
 use panos_queue::{Job, JobResult, QueueFolder, StateDir};
 use serde::Serialize;
 
@@ -90,12 +90,7 @@ const MIN_FILES_PER_READER: usize = 500;
 /// One job file as a row; `None` when it vanished since the folder was listed (the daemon
 /// moved it on).
 fn read_row((folder, path): &(QueueFolder, PathBuf)) -> Option<Listed> {
-    let job = match fsio::read_guarded(path) {
-        Ok(bytes) => fsio::decode::<Job>(&bytes),
-        Err(ReadFailure::Vanished) => return None,
-        Err(ReadFailure::Refused(reason)) => Err(reason),
-        Err(ReadFailure::Io(err)) => Err(err.to_string()),
-    };
+    let job = panos_queue::read_job_file(path)?;
     let file = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
