@@ -63,16 +63,11 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let mut busy_left = self.timing.busy_retries;
         let mut sends_left = 3u32;
         loop {
-            let fresh = self.fresh.get_mut(&i).and_then(|f| f.catalog.take());
-            let catalog = match fresh {
-                Some(catalog) => catalog,
-                None => {
-                    self.read(i, step, "read the software catalog", || {
-                        self.api.software_info(&serial)
-                    })
-                    .await?
-                }
-            };
+            let catalog = self.catalog_now(i, step).await?;
+            // Used once: the loop's next turn asks the device again.
+            if let Some(fresh) = self.fresh.get_mut(&i) {
+                fresh.catalog = None;
+            }
             match catalog.get(version) {
                 Some(image) if image.downloaded => {
                     self.dev(i).downloads.retain(|d| &d.version != version);
