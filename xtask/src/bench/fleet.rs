@@ -113,6 +113,22 @@ pub struct Batch {
     pub devices: usize,
 }
 
+impl Batch {
+    /// `Err` naming the devices that were not upgraded, when any was not: a part cannot
+    /// measure an upgrade that did not happen.
+    pub fn all_upgraded(&self) -> Result<(), String> {
+        if self.upgraded == self.devices {
+            return Ok(());
+        }
+        Err(format!(
+            "{} of {} devices were not upgraded: {}",
+            self.devices - self.upgraded,
+            self.devices,
+            self.not_upgraded.join("; ")
+        ))
+    }
+}
+
 /// Submits `jobs` as the web app does and waits (at most `limit`) until every one is filed.
 pub fn run_jobs(lab: &Lab, jobs: &[Job], limit: Duration) -> Result<Batch, String> {
     let dir = lab.dir();
@@ -284,15 +300,7 @@ pub fn makespan(bench: &mut Bench) -> Result<(), String> {
             "daemon_rss_peak_bytes": usage.as_ref().ok().map(|u| u.rss_peak_bytes),
         }),
     );
-    if batch.upgraded != batch.devices {
-        return Err(format!(
-            "{} of {} devices were not upgraded: {}",
-            batch.devices - batch.upgraded,
-            batch.devices,
-            batch.not_upgraded.join("; ")
-        ));
-    }
-    Ok(())
+    batch.all_upgraded()
 }
 
 /// API calls of one standalone one-hop job, then of one HA pair job, alone on the daemon.

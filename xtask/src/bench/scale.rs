@@ -81,15 +81,7 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
             "samples": samples,
         }),
     );
-    if batch.upgraded != batch.devices {
-        return Err(format!(
-            "{} of {} devices were not upgraded: {}",
-            batch.devices - batch.upgraded,
-            batch.devices,
-            batch.not_upgraded.join("; ")
-        ));
-    }
-    Ok(())
+    batch.all_upgraded()
 }
 
 /// Every two seconds until `stop`: seconds since the start, the daemon's resident set (MB) and
