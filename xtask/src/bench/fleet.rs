@@ -134,43 +134,36 @@ pub fn run_jobs(lab: &Lab, jobs: &[Job], limit: Duration) -> Result<Batch, Strin
     let dir = lab.dir();
     let started: DateTime<Utc> = Utc::now();
     let clock = Instant::now();
-    let finished = |folder: QueueFolder| {
-        std::fs::read_dir(dir.queue_dir(folder))
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .filter(|e| {
-                        let name = e.file_name();
-                        let name = name.to_string_lossy();
-                        name.ends_with(".json") && !name.ends_with(".reason.json")
-                    })
-                    .count()
-            })
-            .unwrap_or(0)
-    };
-    let before: usize = [
-        QueueFolder::Completed,
-        QueueFolder::Failed,
-        QueueFolder::Cancelled,
-    ]
-    .into_iter()
-    .map(finished)
-    .sum();
-    for job in jobs {
-        dir.submit_job(job)
-            .map_err(|e| format!("cannot submit a job: {e}"))?;
-    }
-    let all_filed = wait_until(limit, || {
-        let now: usize = [
+    // Job files in the final folders.
+    let filed = || -> usize {
+        [
             QueueFolder::Completed,
             QueueFolder::Failed,
             QueueFolder::Cancelled,
         ]
         .into_iter()
-        .map(finished)
-        .sum();
-        now >= before + jobs.len()
-    });
+        .map(|folder| {
+            std::fs::read_dir(dir.queue_dir(folder))
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .filter(|e| {
+                            let name = e.file_name();
+                            let name = name.to_string_lossy();
+                            name.ends_with(".json") && !name.ends_with(".reason.json")
+                        })
+                        .count()
+                })
+                .unwrap_or(0)
+        })
+        .sum()
+    };
+    let before = filed();
+    for job in jobs {
+        dir.submit_job(job)
+            .map_err(|e| format!("cannot submit a job: {e}"))?;
+    }
+    let all_filed = wait_until(limit, || filed() >= before + jobs.len());
     if !all_filed {
         return Err(format!(
             "not every job finished within {limit:?} (the daemon's logs are in {})",
