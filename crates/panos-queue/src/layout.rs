@@ -202,9 +202,9 @@ impl StateDir {
         self.root.join("checkpoints")
     }
 
-    /// `checkpoints/<job_id>.json`.
+    /// `checkpoints/<job_id>.jsonl`: a job's checkpoint journal.
     pub fn checkpoint_path(&self, job_id: JobId) -> PathBuf {
-        self.checkpoints_dir().join(format!("{job_id}.json"))
+        self.checkpoints_dir().join(format!("{job_id}.jsonl"))
     }
 
     /// `panosd.lock`.

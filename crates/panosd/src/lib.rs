@@ -46,6 +46,7 @@ pub mod cli;
 pub mod config;
 mod daemon;
 pub mod error;
+pub mod journal;
 pub mod logging;
 pub mod metrics;
 pub mod secrets;

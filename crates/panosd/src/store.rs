@@ -1,7 +1,7 @@
 //! The daemon's access to the state directory: panos-queue's blocking I/O run under
 //! `spawn_blocking` ([`Store::io`]), and the one file type the daemon adds, the job
-//! checkpoint `checkpoints/<job_id>.json` ([`CheckpointFile`]), from which a restarted daemon
-//! resumes a job in `queue/active/`.
+//! checkpoint journal `checkpoints/<job_id>.jsonl` (lines of [`CheckpointFile`], see
+//! [`crate::journal`]), from which a restarted daemon resumes a job in `queue/active/`.
 
 use std::path::{Path, PathBuf};
 
@@ -27,8 +27,10 @@ pub struct PreSnapshotRef {
     pub file: PathBuf,
 }
 
-/// `checkpoints/<job_id>.json`: where a running job is, written (atomically) before every
-/// command that changes a device, and the pre-flight snapshots its comparisons need.
+/// A line of `checkpoints/<job_id>.jsonl`: where a running job is, on disk before every
+/// command that changes a device, and the pre-flight snapshots its comparisons need. (A
+/// daemon before the journal wrote it alone to `checkpoints/<job_id>.json`, which is still
+/// read.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckpointFile {
     /// Always 1.
@@ -81,8 +83,13 @@ impl Store {
         self.dir.root().join("checkpoints")
     }
 
-    /// `checkpoints/<job_id>.json`.
+    /// `checkpoints/<job_id>.jsonl`, the job's checkpoint journal.
     pub fn checkpoint_path(&self, job_id: JobId) -> PathBuf {
+        self.dir.checkpoint_path(job_id)
+    }
+
+    /// `checkpoints/<job_id>.json`, a job's checkpoint as a daemon before the journal wrote it.
+    fn legacy_checkpoint_path(&self, job_id: JobId) -> PathBuf {
         self.checkpoints_dir().join(format!("{job_id}.json"))
     }
 
@@ -100,27 +107,32 @@ impl Store {
         .await
     }
 
-    /// Writes a job's checkpoint file atomically (mode 0600: it holds device details).
+    /// Appends a job's checkpoint to its journal and syncs it (mode 0600: it holds device
+    /// details).
     ///
     /// # Errors
     /// The I/O error.
     pub async fn write_checkpoint(&self, file: CheckpointFile) -> Result<(), QueueError> {
         let path = self.checkpoint_path(file.job_id);
-        self.io(move |_| {
-            let bytes = panos_queue::fsio::to_json_bytes(&file, &path)?;
-            panos_queue::atomic_write_mode(&path, &bytes, panos_queue::SECRET_MODE)
-        })
-        .await
+        self.io(move |_| crate::journal::append(&path, &file)).await
     }
 
-    /// Removes a finished job's checkpoint file.
+    /// Removes a finished job's checkpoint journal (and a checkpoint file of an older daemon).
     pub async fn remove_checkpoint(&self, job_id: JobId) {
-        let path = self.checkpoint_path(job_id);
-        let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+        let paths = [
+            self.checkpoint_path(job_id),
+            self.legacy_checkpoint_path(job_id),
+        ];
+        let _ = tokio::task::spawn_blocking(move || {
+            for path in paths {
+                let _ = std::fs::remove_file(path);
+            }
+        })
+        .await;
     }
 
-    /// Removes checkpoint files of jobs not in `active` (left by a crash between filing a
-    /// job and removing its checkpoint).
+    /// Removes checkpoint journals (and files) of jobs not in `active` (left by a crash
+    /// between filing a job and removing its checkpoint).
     pub async fn remove_stale_checkpoints(&self, active: Vec<JobId>) {
         let dir = self.checkpoints_dir();
         let _ = tokio::task::spawn_blocking(move || {
@@ -129,9 +141,10 @@ impl Store {
             };
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
+                // `<job_id>.jsonl`, `<job_id>.json`, `<job_id>.jsonl.unreadable`.
                 let id = name
-                    .strip_suffix(".json")
-                    .and_then(|s| s.parse::<JobId>().ok());
+                    .split_once('.')
+                    .and_then(|(id, _)| id.parse::<JobId>().ok());
                 if id.is_some_and(|id| !active.contains(&id)) {
                     let _ = std::fs::remove_file(entry.path());
                 }
@@ -143,9 +156,13 @@ impl Store {
     /// What a job resumes from: its checkpoint file (if any) and its pre-flight snapshots.
     /// A missing or unreadable file gives a fresh start (the engine re-reads every device).
     pub async fn resume_state(&self, job_id: JobId) -> (ResumeState, Vec<PreSnapshotRef>) {
-        let path = self.checkpoint_path(job_id);
+        let paths = (
+            self.checkpoint_path(job_id),
+            self.legacy_checkpoint_path(job_id),
+        );
         let root = self.dir.root().to_path_buf();
-        let loaded = tokio::task::spawn_blocking(move || load_resume(&root, &path)).await;
+        let loaded =
+            tokio::task::spawn_blocking(move || load_resume(&root, &paths.0, &paths.1)).await;
         match loaded {
             Ok(Ok(found)) => found,
             Ok(Err(reason)) => {
@@ -157,16 +174,29 @@ impl Store {
     }
 }
 
-fn load_resume(root: &Path, path: &Path) -> Result<(ResumeState, Vec<PreSnapshotRef>), String> {
-    let text = match std::fs::read_to_string(path) {
+/// The journal's last checkpoint, else an older daemon's checkpoint file, else none.
+fn read_checkpoint(journal: &Path, legacy: &Path) -> Result<Option<CheckpointFile>, String> {
+    if let Some(file) = crate::journal::load(journal)? {
+        return Ok(Some(file));
+    }
+    let text = match std::fs::read_to_string(legacy) {
         Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((ResumeState::default(), Vec::new()));
-        }
-        Err(err) => return Err(format!("read {}: {err}", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(format!("read {}: {err}", legacy.display())),
     };
-    let file: CheckpointFile =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| format!("{}: {e}", legacy.display()))
+}
+
+fn load_resume(
+    root: &Path,
+    journal: &Path,
+    legacy: &Path,
+) -> Result<(ResumeState, Vec<PreSnapshotRef>), String> {
+    let Some(file) = read_checkpoint(journal, legacy)? else {
+        return Ok((ResumeState::default(), Vec::new()));
+    };
     let mut pre = Vec::new();
     for reference in &file.pre_snapshots {
         let record_path = root.join(&reference.file);
@@ -198,4 +228,81 @@ fn load_resume(root: &Path, path: &Path) -> Result<(ResumeState, Vec<PreSnapshot
         },
         file.pre_snapshots,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use panos_upgrade::JobCheckpoint;
+
+    fn file(job_id: JobId, devices: usize) -> CheckpointFile {
+        CheckpointFile {
+            schema_version: 1,
+            job_id,
+            checkpoint: Some(JobCheckpoint {
+                job_id: job_id.to_string(),
+                devices: (0..devices)
+                    .map(|i| {
+                        panos_upgrade::DeviceCheckpoint::new(
+                            format!("000{i}").parse().unwrap(),
+                            None,
+                            Vec::new(),
+                        )
+                    })
+                    .collect(),
+                ha: None,
+            }),
+            pre_snapshots: Vec::new(),
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn devices(resume: &ResumeState) -> usize {
+        resume.checkpoint.as_ref().map_or(0, |cp| cp.devices.len())
+    }
+
+    /// A job left running by a daemon before the journal resumes from its `.json` file; once
+    /// it saves, the journal is what counts; both go when the job ends.
+    #[tokio::test]
+    async fn an_older_daemons_checkpoint_file_is_resumed_from() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path());
+        store.create().await.unwrap();
+        let job_id = JobId::new_random();
+        let legacy = store.legacy_checkpoint_path(job_id);
+        panos_queue::write_json(&legacy, &file(job_id, 1)).unwrap();
+        let (resume, _) = store.resume_state(job_id).await;
+        assert_eq!(devices(&resume), 1, "read from {}", legacy.display());
+
+        store.write_checkpoint(file(job_id, 2)).await.unwrap();
+        let (resume, _) = store.resume_state(job_id).await;
+        assert_eq!(devices(&resume), 2, "the journal is newer");
+
+        store.remove_checkpoint(job_id).await;
+        assert!(!legacy.exists() && !store.checkpoint_path(job_id).exists());
+        let (resume, _) = store.resume_state(job_id).await;
+        assert!(resume.checkpoint.is_none());
+    }
+
+    #[tokio::test]
+    async fn stale_journals_go_and_active_ones_stay() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::new(tmp.path());
+        store.create().await.unwrap();
+        let (active, gone, unreadable) = (
+            JobId::new_random(),
+            JobId::new_random(),
+            JobId::new_random(),
+        );
+        store.write_checkpoint(file(active, 1)).await.unwrap();
+        store.write_checkpoint(file(gone, 1)).await.unwrap();
+        let aside = store
+            .checkpoints_dir()
+            .join(format!("{unreadable}.jsonl.unreadable"));
+        std::fs::write(&aside, "{").unwrap();
+        store.remove_stale_checkpoints(vec![active]).await;
+        assert!(store.checkpoint_path(active).exists());
+        assert!(!store.checkpoint_path(gone).exists());
+        assert!(!aside.exists());
+    }
 }

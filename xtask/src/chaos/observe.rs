@@ -91,7 +91,10 @@ enum Kind {
     DeviceStatus,
     HaPairStatus,
     ValidationRecord,
+    /// A checkpoint file of a daemon before the journal.
     Checkpoint,
+    /// `checkpoints/<job_id>.jsonl`: every whole line decodes.
+    CheckpointJournal,
     Config,
     UpgradePaths,
     /// Some other `.json` file: it must at least be whole JSON.
@@ -106,6 +109,11 @@ fn classify(rel: &Path, hostile_inputs: bool) -> Kind {
     };
     if parts.iter().any(|p| p.starts_with('.')) || parts.contains(&"tmp") {
         return Kind::Skip;
+    }
+    if let ["checkpoints", _] = parts.as_slice()
+        && name.ends_with(".jsonl")
+    {
+        return Kind::CheckpointJournal;
     }
     if parts.first() == Some(&"logs") || !name.ends_with(".json") {
         return Kind::Skip;
@@ -230,6 +238,21 @@ impl Checker {
     }
 
     fn check_bytes(&self, kind: Kind, bytes: &[u8]) -> Result<(), String> {
+        if kind == Kind::CheckpointJournal {
+            // Appended to in place: only the line being written may be short.
+            let journal = panosd::journal::read(bytes);
+            return match (journal.bad_lines, journal.first_error, journal.last) {
+                (0, _, Some(_)) => Ok(()),
+                (0, _, None) => Err(format!(
+                    "is a checkpoint journal without a whole line ({} bytes)",
+                    bytes.len()
+                )),
+                (bad, reason, _) => Err(format!(
+                    "has {bad} checkpoint line(s) that do not decode: {}",
+                    reason.unwrap_or_default()
+                )),
+            };
+        }
         let text = std::str::from_utf8(bytes).map_err(|e| format!("is not UTF-8: {e}"))?;
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| format!("is not whole JSON ({} bytes): {e}", bytes.len()))?;
@@ -293,7 +316,8 @@ impl Checker {
             Kind::UpgradePaths => panos_upgrade::UpgradePaths::from_json(text)
                 .map(drop)
                 .map_err(|e| e.to_string()),
-            Kind::OtherJson | Kind::Skip => Ok(()),
+            // A journal is not one JSON document: checked line by line above.
+            Kind::CheckpointJournal | Kind::OtherJson | Kind::Skip => Ok(()),
         }
     }
 }
@@ -421,5 +445,34 @@ mod tests {
         assert!(problems[1].starts_with("status/daemon.json: is not whole JSON"));
         // Reported once, not on every pass.
         assert!(checker.check_tree(tmp.path()).is_empty());
+    }
+
+    #[test]
+    fn a_checkpoint_journal_may_end_short_but_every_whole_line_must_decode() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = panos_queue::StateDir::new(tmp.path());
+        dir.create().unwrap();
+        let mut checker = Checker::new(schemas(), false);
+        let job_id = panos_queue::JobId::new_random();
+        let line = serde_json::to_string(&panosd::store::CheckpointFile {
+            schema_version: 1,
+            job_id,
+            checkpoint: None,
+            pre_snapshots: Vec::new(),
+            updated_at: chrono::Utc::now(),
+        })
+        .unwrap();
+        let path = dir.checkpoint_path(job_id);
+        // A line being appended: whole lines before it decode.
+        fs::write(&path, format!("{line}\n{line}\n{}", &line[..10])).unwrap();
+        assert!(checker.check_tree(tmp.path()).is_empty());
+        assert_eq!(checker.files_checked, 1);
+        fs::write(&path, format!("{line}\n{{\"schema_version\":1}}\n{line}\n")).unwrap();
+        let problems = checker.check_tree(tmp.path());
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].contains("1 checkpoint line(s) that do not decode"),
+            "{problems:#?}"
+        );
     }
 }

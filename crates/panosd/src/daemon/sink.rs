@@ -1,6 +1,6 @@
 //! [`JobSink`]: what the daemon does with the engine's events for one job. Progress becomes
-//! `status/devices/<serial>.json` (and the HA pair's file), checkpoints become
-//! `checkpoints/<job_id>.json` (durable before the engine sends the command they announce),
+//! `status/devices/<serial>.json` (and the HA pair's file), checkpoints become lines of
+//! `checkpoints/<job_id>.jsonl` (durable before the engine sends the command they announce),
 //! audit records become lines under the `audit` log target, snapshots and reports become
 //! `validation/{pre_flight,post_flight}/<serial>_<timestamp>.json` records.
 //!
@@ -849,9 +849,9 @@ mod tests {
         let (sink, store, job_id) = sink(tmp.path()).await;
         let file = store.checkpoint_path(job_id);
         let written_at = || {
-            let json: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-            json["updated_at"].as_str().unwrap().to_owned()
+            let journal = crate::journal::read(&std::fs::read(&file).unwrap());
+            assert!(journal.is_clean());
+            journal.last.unwrap().updated_at
         };
         sink.emit(Event::Checkpoint(checkpoint(job_id, false)))
             .await;

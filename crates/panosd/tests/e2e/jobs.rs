@@ -31,7 +31,7 @@ async fn a_job_file_goes_pending_active_completed() {
     );
     assert_eq!(lab.version_of("0001A"), "10.2.10");
     assert_eq!(lab.device_state("0001A").as_deref(), Some("done"));
-    let checkpoint = lab.root().join("checkpoints").join(format!("{id}.json"));
+    let checkpoint = lab.root().join("checkpoints").join(format!("{id}.jsonl"));
     wait_for(10, "the filed job's checkpoint to be removed", || {
         (!checkpoint.exists()).then_some(())
     })

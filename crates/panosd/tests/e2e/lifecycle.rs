@@ -77,7 +77,7 @@ async fn a_stop_mid_upgrade_then_a_restart_completes_the_job() {
     assert!(
         lab.root()
             .join("checkpoints")
-            .join(format!("{id}.json"))
+            .join(format!("{id}.jsonl"))
             .exists()
     );
     let status = lab
