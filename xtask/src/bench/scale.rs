@@ -45,7 +45,15 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
     stop.store(true, Ordering::Relaxed);
     let samples = sampler.join().unwrap_or_default();
     daemon.stop();
-    let api_calls = lab.sim.counters().total;
+    let counters = lab.sim.counters();
+    let api_calls = counters.total;
+    // Requests per device upgraded, by operation: where the calls go.
+    let per_device = counters.total.max(1) as f64 / devices as f64;
+    let by_op: serde_json::Map<String, serde_json::Value> = counters
+        .by_op
+        .iter()
+        .map(|(op, n)| (format!("{op:?}"), json!(*n as f64 / devices as f64)))
+        .collect();
     let inventory_warnings = lab.log_lines_containing("inventory not refreshed");
     lab.shutdown(&bench.runtime);
     let (batch, usage) = (batch?, usage?);
@@ -74,6 +82,7 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
             "devices": devices, "workers": 50, "time_scale": SCALE, "rate_limit_per_second": RATE,
             "upgraded": batch.upgraded, "not_upgraded": batch.not_upgraded,
             "makespan_secs": batch.makespan.as_secs_f64(), "api_calls": api_calls,
+            "api_calls_per_device": per_device, "api_calls_per_device_by_op": by_op,
             "rss_peak_bytes": usage.rss_peak_bytes, "cpu_secs": usage.cpu_secs, "system_cpu_secs": usage.system_secs,
             "rss_peak_bytes_at_start": at_start.rss_peak_bytes,
             "cpu_secs_at_start": at_start.cpu_secs,
