@@ -92,16 +92,17 @@ async fn run_inner<A: PanosApi + 'static>(run: JobRun<A>) {
     if let Some(secs) = job.options.reboot_timeout_secs {
         engine.timing.reboot_timeout_secs = secs;
     }
-    let report: JobReport = panos_upgrade::run_job(
-        &*api,
-        &sink,
-        &engine,
-        &live.paths,
-        &engine_job,
-        resume,
-        cancel.clone(),
-    )
-    .await;
+    let report: JobReport = sink
+        .drive(panos_upgrade::run_job(
+            &*api,
+            &sink,
+            &engine,
+            &live.paths,
+            &engine_job,
+            resume,
+            cancel.clone(),
+        ))
+        .await;
     // The last progress may be held back; it is written before the devices are released.
     sink.flush().await;
 

@@ -9,11 +9,12 @@
 //! report is written before the next checkpoint, or at the end of the job. A pre-flight
 //! record is durable, and the checkpoint names it, before the engine goes on.
 //!
-//! A device's status file is written at once when its `state` changes (or its `error`,
-//! `manual_action` or job). Other changes (progress, message, step within the state, hop,
-//! versions) are written at most every [`PROGRESS_INTERVAL`] per device: a newer one waits
-//! for the next event after the interval, or the next change of state, or [`JobSink::flush`]
-//! at the end of the job, whichever comes first.
+//! A device's status file is written at most once every [`PROGRESS_INTERVAL`]: a change
+//! within the interval after a write (a new state, step, progress, message) waits for its end,
+//! when [`JobSink::drive`]'s writer writes the device as it is then, so the file is never more
+//! than an interval behind and states that follow one another quickly cost one write. A new
+//! `error` or `manual_action`, or another job, is written at once; [`JobSink::flush`] writes
+//! whatever still waits when the job ends. The HA pair's file is written with its members'.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -33,7 +34,8 @@ use super::shared::Shared;
 use crate::logging::AUDIT_TARGET;
 use crate::store::{CheckpointFile, PreSnapshotRef};
 
-/// The shortest time between two writes of a device's status file in the same state.
+/// The shortest time between two writes of a device's status file (but for an error, a
+/// manual action or another job, which are written at once).
 pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default)]
@@ -56,6 +58,37 @@ struct SinkState {
     unwritten: BTreeSet<String>,
 }
 
+impl SinkState {
+    /// When the first change held back may be written: the end of its device's interval.
+    fn next_due(&self) -> Option<tokio::time::Instant> {
+        self.unwritten
+            .iter()
+            .map(|serial| {
+                self.written_at
+                    .get(serial)
+                    .map_or_else(tokio::time::Instant::now, |at| *at + PROGRESS_INTERVAL)
+            })
+            .min()
+    }
+
+    /// Takes `serials` out of the held-back set as written `now`: their status files as they
+    /// are, and the pair's when the job has one.
+    fn take_writes(
+        &mut self,
+        serials: &[String],
+        now: tokio::time::Instant,
+    ) -> (Vec<DeviceStatus>, Option<HaPairStatus>) {
+        let mut devices = Vec::new();
+        for serial in serials {
+            self.unwritten.remove(serial);
+            self.written_at.insert(serial.clone(), now);
+            devices.extend(self.devices.get(serial).cloned());
+        }
+        let pair = self.pair.clone().filter(|_| !devices.is_empty());
+        (devices, pair)
+    }
+}
+
 /// A validation record, and whether its file holds it as it is.
 #[derive(Debug)]
 struct HeldRecord {
@@ -65,12 +98,10 @@ struct HeldRecord {
     written: bool,
 }
 
-/// Whether `new` has the state of `old`: the same `state`, `error`, `manual_action` and job.
-fn same_state(old: &DeviceStatus, new: &DeviceStatus) -> bool {
-    old.state == new.state
-        && old.error == new.error
-        && old.manual_action == new.manual_action
-        && old.job_id == new.job_id
+/// Whether `new` says something that must not wait: an error, a manual action or another job
+/// that `old` did not say.
+fn urgent(old: &DeviceStatus, new: &DeviceStatus) -> bool {
+    old.error != new.error || old.manual_action != new.manual_action || old.job_id != new.job_id
 }
 
 impl SinkState {
@@ -95,7 +126,11 @@ pub struct JobSink {
     shared: Arc<Shared>,
     job_id: JobId,
     submitted_by: Option<String>,
+    /// Held while status files are written, so that they land in the order of the events.
     state: tokio::sync::Mutex<SinkState>,
+    /// Told when a change is held back (the writer of [`JobSink::drive`] may have to wake
+    /// sooner).
+    held_back: tokio::sync::Notify,
 }
 
 pub(crate) fn map_state(state: DeviceState) -> QState {
@@ -174,6 +209,59 @@ impl JobSink {
             job_id,
             submitted_by,
             state: tokio::sync::Mutex::new(state),
+            held_back: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Runs `work` (the engine on this job) and, alongside it, writes each status change held
+    /// back once its device's interval has passed; returns `work`'s output. A write under way
+    /// when `work` ends is finished first.
+    pub async fn drive<T>(&self, work: impl std::future::Future<Output = T>) -> T {
+        let done = tokio_util::sync::CancellationToken::new();
+        // On the heap: the engine's future is large, and moving it here by value would copy
+        // it on the stack.
+        let work = Box::pin(work);
+        let work = async {
+            let output = work.await;
+            done.cancel();
+            output
+        };
+        let (output, ()) = tokio::join!(work, self.write_held_back(&done));
+        output
+    }
+
+    /// Until `done`: waits for the first change held back to be due, and writes every due one.
+    async fn write_held_back(&self, done: &tokio_util::sync::CancellationToken) {
+        loop {
+            let due = self.state.lock().await.next_due();
+            let wait = async {
+                match due {
+                    Some(at) => tokio::select! {
+                        () = tokio::time::sleep_until(at) => {}
+                        () = self.held_back.notified() => {}
+                    },
+                    None => self.held_back.notified().await,
+                }
+            };
+            tokio::select! {
+                () = done.cancelled() => return,
+                () = wait => {}
+            }
+            let mut state = self.state.lock().await;
+            let now = tokio::time::Instant::now();
+            let due: Vec<String> = state
+                .unwritten
+                .iter()
+                .filter(|serial| {
+                    state
+                        .written_at
+                        .get(*serial)
+                        .is_none_or(|at| now.duration_since(*at) >= PROGRESS_INTERVAL)
+                })
+                .cloned()
+                .collect();
+            let (devices, pair) = state.take_writes(&due, now);
+            self.write_statuses(devices, pair).await;
         }
     }
 
@@ -186,35 +274,25 @@ impl JobSink {
     /// Writes every device's status file (and the pair's) as they are now.
     pub async fn write_all(&self) {
         let mut state = self.state.lock().await;
-        let devices: Vec<DeviceStatus> = state.devices.values().cloned().collect();
-        let pair = state.pair.clone();
-        let now = tokio::time::Instant::now();
-        for device in &devices {
-            state.written_at.insert(device.serial.to_string(), now);
-        }
-        state.unwritten.clear();
-        drop(state);
-        for device in devices {
-            self.write_device(device).await;
-        }
-        if let Some(pair) = pair {
-            self.write_pair(pair).await;
-        }
+        let serials: Vec<String> = state.devices.keys().cloned().collect();
+        let (devices, pair) = state.take_writes(&serials, tokio::time::Instant::now());
+        self.write_statuses(devices, state.pair.clone().or(pair))
+            .await;
     }
 
-    /// Writes the status files whose progress is not written yet (the job's last event may
-    /// have been one) and the validation records held back. Called when the job ends, before
-    /// its devices are released.
+    /// Writes the status files whose changes are held back (the job's last events may be
+    /// some) and the validation records held back. Called when the job ends, before its
+    /// devices are released.
     pub async fn flush(&self) {
         let mut state = self.state.lock().await;
         self.write_held(&mut state, None).await;
-        let unwritten = std::mem::take(&mut state.unwritten);
-        let devices: Vec<DeviceStatus> = unwritten
-            .iter()
-            .filter_map(|serial| state.devices.get(serial).cloned())
-            .collect();
-        let pair = state.pair.clone().filter(|_| !devices.is_empty());
-        drop(state);
+        let unwritten: Vec<String> = state.unwritten.iter().cloned().collect();
+        let (devices, pair) = state.take_writes(&unwritten, tokio::time::Instant::now());
+        self.write_statuses(devices, pair).await;
+    }
+
+    /// Writes `devices`' status files, then `pair`'s.
+    async fn write_statuses(&self, devices: Vec<DeviceStatus>, pair: Option<HaPairStatus>) {
         for device in devices {
             self.write_device(device).await;
         }
@@ -305,63 +383,35 @@ impl JobSink {
                 || before.manual_action != status.manual_action;
             log_progress(&p, &serial, news);
         }
+        let changed = *status != before;
+        if changed {
+            status.updated_at = Utc::now();
+        }
+        let urgent = urgent(&before, status);
+        let device = status.clone();
+        // The pair's file follows its members and the job's phase, which a checkpoint may
+        // have moved since: it is written with its members'.
+        let pair_moved = state
+            .pair
+            .as_mut()
+            .is_some_and(|pair| update_pair(pair, &state.checkpoint, &device, &p.message));
+        if !changed && !pair_moved {
+            // The same news again (a poll that saw no change): the file says it already, or
+            // will once the interval has passed.
+            return;
+        }
         let now = tokio::time::Instant::now();
         let due = state
             .written_at
             .get(&serial)
             .is_none_or(|at| now.duration_since(*at) >= PROGRESS_INTERVAL);
-        if *status == before {
-            // The same news again (a poll that saw no change): the file already says it,
-            // unless it holds back progress whose interval has now passed.
-            if !(due && state.unwritten.contains(&serial)) {
-                return;
-            }
-        } else {
-            status.updated_at = Utc::now();
-            // An HA pair's state also follows the job's phase, which a checkpoint may have
-            // moved since the pair file was written.
-            let pair_moves = state
-                .pair
-                .as_ref()
-                .is_some_and(|pair| pair_state(pair, state_phase(&state.checkpoint)) != pair.state);
-            if !due && !pair_moves && same_state(&before, status) {
-                state.unwritten.insert(serial);
-                return;
-            }
-        }
-        state.unwritten.remove(&serial);
-        state.written_at.insert(serial.clone(), now);
-        let Some(status) = state.devices.get(&serial) else {
+        if !due && !urgent {
+            state.unwritten.insert(serial);
+            self.held_back.notify_one();
             return;
-        };
-        let device = status.clone();
-        let phase = state_phase(&state.checkpoint);
-        let first = state
-            .checkpoint
-            .as_ref()
-            .and_then(|cp| cp.ha.as_ref())
-            .map(|ha| ha.first.to_string());
-        let pair = state.pair.as_mut().map(|pair| {
-            // The member upgraded first is listed first.
-            if let Some(first) = &first {
-                pair.members.sort_by_key(|m| m.serial.as_str() != first);
-            }
-            for member in &mut pair.members {
-                if member.serial.as_str() == serial {
-                    member.state = device.state;
-                    member.current_version = device.current_version.clone();
-                }
-            }
-            pair.state = pair_state(pair, phase);
-            pair.message = Some(format!("{serial}: {}", p.message));
-            pair.updated_at = Utc::now();
-            pair.clone()
-        });
-        drop(guard);
-        self.write_device(device).await;
-        if let Some(pair) = pair {
-            self.write_pair(pair).await;
         }
+        let (devices, pair) = state.take_writes(&[serial], now);
+        self.write_statuses(devices, pair).await;
     }
 
     /// Writes the checkpoint file; returns whether it was written.
@@ -523,6 +573,35 @@ fn state_phase(checkpoint: &Option<JobCheckpoint>) -> Option<HaPhase> {
         .map(|ha| ha.phase)
 }
 
+/// Brings `pair` up to date with its member `device` (whose last news is `message`) and the
+/// job's phase in `checkpoint`; returns whether more than its message changed.
+fn update_pair(
+    pair: &mut HaPairStatus,
+    checkpoint: &Option<JobCheckpoint>,
+    device: &DeviceStatus,
+    message: &str,
+) -> bool {
+    let before = pair.clone();
+    // The member upgraded first is listed first.
+    if let Some(first) = checkpoint.as_ref().and_then(|cp| cp.ha.as_ref()) {
+        pair.members
+            .sort_by_key(|m| m.serial.as_str() != first.first.as_str());
+    }
+    for member in &mut pair.members {
+        if member.serial == device.serial {
+            member.state = device.state;
+            member.current_version = device.current_version.clone();
+        }
+    }
+    pair.state = pair_state(pair, state_phase(checkpoint));
+    let moved = pair.state != before.state || pair.members != before.members;
+    pair.message = Some(format!("{}: {message}", device.serial));
+    if *pair != before {
+        pair.updated_at = Utc::now();
+    }
+    moved
+}
+
 fn pair_state(pair: &HaPairStatus, phase: Option<HaPhase>) -> HaPairState {
     let states: Vec<QState> = pair.members.iter().map(|m| m.state).collect();
     if states.contains(&QState::Failed) {
@@ -631,6 +710,10 @@ mod tests {
     use panos_upgrade::event::{DeviceCheckpoint, SnapshotPhase};
 
     async fn sink(root: &std::path::Path) -> (JobSink, Store, JobId) {
+        sink_in(root).await
+    }
+
+    async fn sink_in(root: &std::path::Path) -> (JobSink, Store, JobId) {
         let store = Store::new(root);
         store.create().await.unwrap();
         let shared = Arc::new(Shared::new(
@@ -643,7 +726,9 @@ mod tests {
             },
         ));
         let job_id = JobId::new_random();
-        let device = DeviceStatus::new("0001".parse().unwrap(), QState::Queued, Utc::now());
+        let mut device = DeviceStatus::new("0001".parse().unwrap(), QState::Queued, Utc::now());
+        // As the daemon starts a job: its devices queued in it.
+        device.job_id = Some(job_id);
         let sink = JobSink::new(shared, job_id, None, vec![device], None, None, Vec::new());
         (sink, store, job_id)
     }
@@ -682,76 +767,79 @@ mod tests {
         (status.state, status.progress, status.message)
     }
 
-    /// Progress alone is held back within the interval; every change of state is written at
-    /// once, carrying the progress held back; the last progress is written by the next event
-    /// after the interval, and by `flush`.
+    /// Within the interval after a write, changes (a new state too) wait; the writer beside
+    /// the job writes the last of them when the interval ends; after a quiet interval a change
+    /// is written at once; an error is never held back; `flush` writes what still waits.
     #[tokio::test(start_paused = true)]
-    async fn progress_is_coalesced_and_state_changes_are_not() {
+    async fn changes_wait_for_the_interval_and_errors_do_not() {
         use panos_upgrade::event::Step;
         let tmp = tempfile::tempdir().unwrap();
         let (sink, store, _) = sink(tmp.path()).await;
-        tokio::time::advance(PROGRESS_INTERVAL).await;
-        sink.emit(progress(DeviceState::Downloading, Step::Download, 10))
-            .await;
-        assert_eq!(
-            on_file(&store).0,
-            QState::Downloading,
-            "a new state at once"
-        );
-        sink.emit(progress(DeviceState::Downloading, Step::Download, 20))
-            .await;
-        sink.emit(progress(DeviceState::Downloading, Step::Download, 30))
-            .await;
-        assert_eq!(on_file(&store).1, 10, "progress within the interval waits");
+        sink.write_all().await;
+        let past_interval = PROGRESS_INTERVAL + Duration::from_millis(10);
+        sink.drive(async {
+            sink.emit(progress(DeviceState::Preflight, Step::Preflight, 0))
+                .await;
+            assert_eq!(on_file(&store).0, QState::Queued, "held back");
+            sink.emit(progress(DeviceState::Downloading, Step::Download, 10))
+                .await;
+            sink.emit(progress(DeviceState::Installing, Step::Install, 40))
+                .await;
+            assert_eq!(on_file(&store).0, QState::Queued);
+            tokio::time::sleep(past_interval).await;
+            assert_eq!(
+                on_file(&store),
+                (QState::Installing, 40, Some("install 40%".into())),
+                "written by the writer when the interval ended"
+            );
 
-        sink.emit(progress(DeviceState::Installing, Step::Install, 40))
-            .await;
-        assert_eq!(
-            on_file(&store),
-            (QState::Installing, 40, Some("install 40%".into())),
-            "a state change within the interval is written at once"
-        );
-        sink.emit(progress(DeviceState::Installing, Step::Restart, 41))
-            .await;
-        assert_eq!(on_file(&store).1, 40, "a new step in the same state waits");
-        sink.emit(progress(DeviceState::Rebooting, Step::Restart, 41))
-            .await;
-        assert_eq!(on_file(&store).0, QState::Rebooting, "a new state does not");
+            tokio::time::sleep(past_interval).await;
+            sink.emit(progress(DeviceState::Rebooting, Step::Restart, 50))
+                .await;
+            assert_eq!(
+                on_file(&store).0,
+                QState::Rebooting,
+                "after a quiet interval, at once"
+            );
+            sink.emit(progress(DeviceState::Rebooting, Step::Restart, 60))
+                .await;
+            assert_eq!(on_file(&store).1, 50, "progress within the interval waits");
+            sink.emit(progress(DeviceState::Failed, Step::Restart, 60))
+                .await;
+            assert_eq!(
+                on_file(&store).0,
+                QState::Failed,
+                "an error is written at once"
+            );
+        })
+        .await;
 
-        sink.emit(progress(DeviceState::Rebooting, Step::Restart, 50))
-            .await;
-        assert_eq!(on_file(&store).1, 41);
-        tokio::time::advance(PROGRESS_INTERVAL).await;
-        sink.emit(progress(DeviceState::Rebooting, Step::Restart, 50))
-            .await;
-        assert_eq!(
-            on_file(&store).1,
-            50,
-            "the next event after the interval writes what was held back"
-        );
-        tokio::time::advance(PROGRESS_INTERVAL).await;
-        sink.emit(progress(DeviceState::Rebooting, Step::Restart, 60))
-            .await;
-        assert_eq!(on_file(&store).1, 60, "progress after the interval at once");
-
+        let (sink, store, _) = {
+            let tmp2 = tmp.path().join("second");
+            std::fs::create_dir_all(&tmp2).unwrap();
+            sink_in(&tmp2).await
+        };
+        sink.write_all().await;
         sink.emit(progress(DeviceState::Rebooting, Step::Restart, 70))
             .await;
-        assert_eq!(on_file(&store).1, 60);
+        assert_eq!(on_file(&store).0, QState::Queued);
         sink.flush().await;
         assert_eq!(
             on_file(&store),
             (QState::Rebooting, 70, Some("restart 70%".into())),
-            "flush writes the last progress"
+            "flush writes what waits"
         );
     }
 
-    /// A state change is never held back, however fast the states follow one another.
+    /// However quickly states follow one another, the file is written at most once an
+    /// interval, follows them in order, and ends on the last within an interval.
     #[tokio::test(start_paused = true)]
-    async fn every_state_change_reaches_the_file() {
+    async fn quick_states_cost_a_write_an_interval() {
         use panos_upgrade::event::Step;
         let tmp = tempfile::tempdir().unwrap();
         let (sink, store, _) = sink(tmp.path()).await;
-        for (i, (state, step)) in [
+        sink.write_all().await;
+        let states = [
             (DeviceState::Preflight, Step::Preflight),
             (DeviceState::Downloading, Step::Download),
             (DeviceState::Installing, Step::Install),
@@ -759,21 +847,31 @@ mod tests {
             (DeviceState::WaitingReady, Step::WaitReady),
             (DeviceState::Postflight, Step::Postflight),
             (DeviceState::Done, Step::Done),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let percent = u8::try_from(i * 10).unwrap();
-            sink.emit(progress(state, step, percent)).await;
-            assert_eq!(
-                on_file(&store),
-                (
-                    map_state(state),
-                    percent,
-                    Some(format!("{step} {percent}%"))
-                )
-            );
-        }
+        ];
+        let mut seen = vec![on_file(&store).0];
+        sink.drive(async {
+            for (i, (state, step)) in states.into_iter().enumerate() {
+                let percent = u8::try_from(i * 10).unwrap();
+                sink.emit(progress(state, step, percent)).await;
+                seen.push(on_file(&store).0);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            tokio::time::sleep(PROGRESS_INTERVAL).await;
+            seen.push(on_file(&store).0);
+        })
+        .await;
+        seen.dedup();
+        let order: Vec<QState> = std::iter::once(QState::Queued)
+            .chain(states.iter().map(|(state, _)| map_state(*state)))
+            .collect();
+        let positions: Vec<usize> = seen
+            .iter()
+            .map(|s| order.iter().position(|o| o == s).unwrap())
+            .collect();
+        assert!(positions.is_sorted(), "in order: {seen:?}");
+        assert_eq!(seen.last(), Some(&QState::Done), "{seen:?}");
+        // 2.1 s of states: written at the start, after 1 s and after 2 s.
+        assert!(seen.len() <= 3, "at most a write an interval: {seen:?}");
     }
 
     fn records(store: &Store, folder: &str) -> Vec<serde_json::Value> {
