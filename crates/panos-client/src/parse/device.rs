@@ -1,13 +1,14 @@
 //! Answers about a device as a whole: `show system info`, `show high-availability state`,
 //! `show chassis-ready`, restart and HA state changes, and keygen.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use roxmltree::Node;
 use secrecy::SecretString;
 
 use super::envelope::{Response, open, read};
-use super::{Ctx, all_text, child, flag, flag_of, number_of, path, text_of};
+use super::{Ctx, child, flag, flag_of, number_of, path, text_of, text_ref, trimmed_text};
 use crate::error::ClientError;
 use crate::model::{ConfigSync, HaMemberInfo, HaState, HaStatus, SystemInfo};
 use crate::types::ParseError;
@@ -15,14 +16,15 @@ use crate::types::ParseError;
 /// The text a restart answers with; some releases send it with a non-success status.
 const RESTART_TEXT: &str = "Command succeeded with no output";
 
-/// The trimmed, non-blank text of `name` under `node`, or a decode error naming it.
-pub(super) fn required(
+/// The trimmed, non-blank text of `name` under `node` (borrowed where it can be), or a decode
+/// error naming it.
+pub(super) fn required<'a>(
     ctx: &Ctx<'_>,
     response: &Response<'_>,
-    node: Node<'_, '_>,
+    node: Node<'a, '_>,
     name: &str,
-) -> Result<String, ClientError> {
-    text_of(node, name).ok_or_else(|| {
+) -> Result<Cow<'a, str>, ClientError> {
+    text_ref(node, name).ok_or_else(|| {
         ctx.decode(
             format!(
                 "<{name}> is missing or empty in <{}>",
@@ -69,9 +71,9 @@ pub(crate) fn system_info(ctx: &Ctx<'_>, xml: &str) -> Result<SystemInfo, Client
     let serial = required(ctx, &response, system, "serial")?;
     let sw_version = required(ctx, &response, system, "sw-version")?;
     Ok(SystemInfo {
-        hostname: required(ctx, &response, system, "hostname")?,
+        hostname: required(ctx, &response, system, "hostname")?.into_owned(),
         serial: typed(ctx, &response, &serial)?,
-        model: required(ctx, &response, system, "model")?,
+        model: required(ctx, &response, system, "model")?.into_owned(),
         family: text_of(system, "family"),
         sw_version: typed(ctx, &response, &sw_version)?,
         app_version: text_of(system, "app-version"),
@@ -119,19 +121,19 @@ pub(crate) fn ha_state(ctx: &Ctx<'_>, xml: &str) -> Result<HaStatus, ClientError
         mode,
         local,
         peer,
-        running_sync: text_of(group, "running-sync").map(|text| config_sync(&text)),
+        running_sync: text_ref(group, "running-sync").map(|text| config_sync(&text)),
         running_sync_enabled: flag_of(group, "running-sync-enabled"),
     })
 }
 
 /// One member (`local-info` or `peer-info`); `None` when it reports no state.
 fn member(node: Node<'_, '_>) -> Option<HaMemberInfo> {
-    let state = text_of(node, "state")?;
+    let state = text_ref(node, "state")?;
     Some(HaMemberInfo {
         state: HaState::from_device_text(&state),
         priority: text_of(node, "priority"),
         preemptive: flag_of(node, "preemptive"),
-        build_rel: text_of(node, "build-rel").and_then(|text| text.parse().ok()),
+        build_rel: text_ref(node, "build-rel").and_then(|text| text.parse().ok()),
         mgmt_ip: text_of(node, "mgmt-ip"),
         state_duration_secs: number_of(node, "state-duration"),
         conn_status: text_of(node, "conn-status"),
@@ -139,12 +141,18 @@ fn member(node: Node<'_, '_>) -> Option<HaMemberInfo> {
     })
 }
 
+/// The `running-sync` text, in any case.
 fn config_sync(text: &str) -> ConfigSync {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "synchronized" => ConfigSync::Synchronized,
-        "not synchronized" => ConfigSync::NotSynchronized,
-        "synchronization in progress" => ConfigSync::InProgress,
-        _ => ConfigSync::Other(text.trim().to_owned()),
+    let text = text.trim();
+    let is = |words: &str| text.eq_ignore_ascii_case(words);
+    if is("synchronized") {
+        ConfigSync::Synchronized
+    } else if is("not synchronized") {
+        ConfigSync::NotSynchronized
+    } else if is("synchronization in progress") {
+        ConfigSync::InProgress
+    } else {
+        ConfigSync::Other(text.to_owned())
     }
 }
 
@@ -158,13 +166,8 @@ pub fn parse_chassis_ready(xml: &str) -> Result<bool, ClientError> {
 
 pub(crate) fn chassis_ready(ctx: &Ctx<'_>, xml: &str) -> Result<bool, ClientError> {
     let response = open(ctx, xml)?;
-    let text = all_text(result(ctx, &response)?);
-    flag(&text).ok_or_else(|| {
-        ctx.decode(
-            format!("chassis-ready is {:?}, not yes or no", text.trim()),
-            xml,
-        )
-    })
+    let text = trimmed_text(result(ctx, &response)?);
+    flag(&text).ok_or_else(|| ctx.decode(format!("chassis-ready is {text:?}, not yes or no"), xml))
 }
 
 /// Parses the answer to `request restart system`. A success, and also an error whose message
@@ -181,9 +184,9 @@ pub(crate) fn restart(ctx: &Ctx<'_>, xml: &str) -> Result<(), ClientError> {
     let raw = read(ctx, xml)?;
     if !raw.is_success() {
         let response = raw.response();
-        let result_text = response.result().map(all_text).unwrap_or_default();
+        let result_text = response.result().map(trimmed_text).unwrap_or_default();
         if response.envelope.message.trim().starts_with(RESTART_TEXT)
-            || result_text.trim().starts_with(RESTART_TEXT)
+            || result_text.starts_with(RESTART_TEXT)
         {
             return Ok(());
         }
@@ -221,9 +224,9 @@ pub(crate) fn keygen(ctx: &Ctx<'_>, xml: &str) -> Result<SecretString, ClientErr
     };
     let response = open(&ctx, xml)?;
     let key = path(response.root(), &["result", "key"])
-        .map(all_text)
-        .map(|key| key.trim().to_owned())
+        .map(trimmed_text)
         .filter(|key| !key.is_empty())
+        .map(Cow::into_owned)
         .ok_or_else(|| ctx.decode("the answer has no <result><key>", xml))?;
     Ok(SecretString::from(key))
 }
@@ -278,6 +281,20 @@ mod tests {
                     <serial>0001</serial><model>PA-VM</model></system></result></response>";
         let err = parse_system_info(body).unwrap_err();
         assert!(err.to_string().contains("sw-version"), "{err}");
+    }
+
+    #[test]
+    fn config_sync_in_any_case() {
+        assert_eq!(config_sync("synchronized"), ConfigSync::Synchronized);
+        assert_eq!(
+            config_sync(" Not Synchronized "),
+            ConfigSync::NotSynchronized
+        );
+        assert_eq!(
+            config_sync("Synchronization in progress"),
+            ConfigSync::InProgress
+        );
+        assert_eq!(config_sync(" odd "), ConfigSync::Other("odd".into()));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use roxmltree::{Document, Node, ParsingOptions};
 
-use super::{all_text, child, excerpt, own_text, path};
+use super::{child, excerpt, own_text, path, trimmed_text};
 use crate::error::ClientError;
 use crate::types::Serial;
 
@@ -141,13 +141,14 @@ impl<'i> Response<'i> {
 /// A parsed answer before the success check.
 pub(crate) struct RawResponse<'i> {
     response: Response<'i>,
-    status: String,
+    /// Whether the `status` attribute says `success`.
+    status_success: bool,
 }
 
 impl<'i> RawResponse<'i> {
     /// Whether the envelope says success (status and code).
     pub(crate) fn is_success(&self) -> bool {
-        self.status == "success" && matches!(self.response.envelope.code, None | Some(0 | 19 | 20))
+        self.status_success && matches!(self.response.envelope.code, None | Some(0 | 19 | 20))
     }
 
     /// The answer, whatever its status (for operations with their own success rules).
@@ -205,7 +206,7 @@ pub(crate) fn read<'i>(ctx: &Ctx<'_>, body: &'i str) -> Result<RawResponse<'i>, 
         );
         return Err(ctx.unreadable(reason, body));
     }
-    let status = root.attribute("status").unwrap_or("").trim().to_owned();
+    let status_success = root.attribute("status").unwrap_or("").trim() == "success";
     let code = match root.attribute("code").map(str::trim) {
         None | Some("") => None,
         Some(code) => Some(code.parse::<u32>().map_err(|_| {
@@ -219,7 +220,7 @@ pub(crate) fn read<'i>(ctx: &Ctx<'_>, body: &'i str) -> Result<RawResponse<'i>, 
             envelope: Envelope { code, message },
             body,
         },
-        status,
+        status_success,
     })
 }
 
@@ -297,10 +298,9 @@ fn collect_lines(node: Node<'_, '_>, out: &mut Vec<String>, depth: usize) {
         if nested && depth < 8 {
             collect_lines(line, out, depth + 1);
         } else {
-            let text = all_text(line);
-            let text = text.trim();
+            let text = trimmed_text(line);
             if !text.is_empty() {
-                out.push(text.to_owned());
+                out.push(text.into_owned());
             }
         }
     }

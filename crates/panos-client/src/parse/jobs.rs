@@ -1,11 +1,13 @@
 //! Answers about asynchronous jobs: the enqueue answer of a job-starting command
 //! (`code="19"`), `show jobs id N` and `show jobs all`.
 
+use std::borrow::Cow;
+
 use roxmltree::Node;
 
 use super::device::result;
 use super::envelope::open;
-use super::{Ctx, all_text, child, children, text_of};
+use super::{Ctx, child, children, number_of, text_of, text_ref, trimmed_text};
 use crate::error::ClientError;
 use crate::model::{JobOutcome, JobProgress, JobState, JobStatus};
 use crate::types::JobId;
@@ -24,8 +26,7 @@ pub(crate) fn job_enqueued(ctx: &Ctx<'_>, xml: &str) -> Result<JobId, ClientErro
     let response = open(ctx, xml)?;
     let from_element = response
         .result()
-        .and_then(|result| text_of(result, "job"))
-        .and_then(|text| text.parse::<JobId>().ok());
+        .and_then(|result| number_of::<JobId>(result, "job"));
     if let Some(job) = from_element.or_else(|| job_in_message(&response.envelope.message)) {
         return Ok(job);
     }
@@ -88,11 +89,11 @@ pub(crate) fn jobs_all(ctx: &Ctx<'_>, xml: &str) -> Result<Vec<JobStatus>, Clien
 
 fn job_of(job: Node<'_, '_>) -> JobStatus {
     JobStatus {
-        id: text_of(job, "id").and_then(|id| id.parse().ok()),
+        id: number_of(job, "id"),
         job_type: text_of(job, "type"),
-        state: state_of(text_of(job, "status").as_deref().unwrap_or("")),
-        outcome: outcome_of(text_of(job, "result").as_deref().unwrap_or("")),
-        progress: progress_of(text_of(job, "progress").as_deref().unwrap_or("")),
+        state: state_of(&text_ref(job, "status").unwrap_or_default()),
+        outcome: outcome_of(&text_ref(job, "result").unwrap_or_default()),
+        progress: progress_of(&text_ref(job, "progress").unwrap_or_default()),
         details: lines(child(job, "details")),
         warnings: lines(child(job, "warnings")),
         enqueued_at: text_of(job, "tenq"),
@@ -101,21 +102,31 @@ fn job_of(job: Node<'_, '_>) -> JobStatus {
     }
 }
 
+/// A job's `status`, in any case.
 fn state_of(text: &str) -> JobState {
-    match text.to_ascii_uppercase().as_str() {
-        "ACT" => JobState::Active,
-        "PEND" | "QUEUED" => JobState::Pending,
-        "FIN" => JobState::Finished,
-        _ => JobState::Other(text.to_owned()),
+    let is = |word: &str| text.eq_ignore_ascii_case(word);
+    if is("ACT") {
+        JobState::Active
+    } else if is("PEND") || is("QUEUED") {
+        JobState::Pending
+    } else if is("FIN") {
+        JobState::Finished
+    } else {
+        JobState::Other(text.to_owned())
     }
 }
 
+/// A job's `result`, in any case.
 fn outcome_of(text: &str) -> JobOutcome {
-    match text.to_ascii_uppercase().as_str() {
-        "PEND" => JobOutcome::Pending,
-        "OK" => JobOutcome::Ok,
-        "FAIL" => JobOutcome::Fail,
-        _ => JobOutcome::Other(text.to_owned()),
+    let is = |word: &str| text.eq_ignore_ascii_case(word);
+    if is("PEND") {
+        JobOutcome::Pending
+    } else if is("OK") {
+        JobOutcome::Ok
+    } else if is("FAIL") {
+        JobOutcome::Fail
+    } else {
+        JobOutcome::Other(text.to_owned())
     }
 }
 
@@ -136,16 +147,15 @@ fn lines(node: Option<Node<'_, '_>>) -> Vec<String> {
         return Vec::new();
     };
     let lines: Vec<String> = children(node, "line")
-        .map(all_text)
-        .map(|line| line.trim().to_owned())
+        .map(trimmed_text)
         .filter(|line| !line.is_empty())
+        .map(Cow::into_owned)
         .collect();
     if lines.is_empty() {
         // Some releases put the text straight into the element.
-        let text = all_text(node);
-        let text = text.trim();
+        let text = trimmed_text(node);
         if !text.is_empty() {
-            return vec![text.to_owned()];
+            return vec![text.into_owned()];
         }
     }
     lines
@@ -174,6 +184,21 @@ mod tests {
             JobProgress::Time("08:32:10".into())
         );
         assert_eq!(progress_of(""), JobProgress::Unknown);
+    }
+
+    #[test]
+    fn states_and_outcomes_in_any_case() {
+        assert_eq!(state_of("ACT"), JobState::Active);
+        assert_eq!(state_of("act"), JobState::Active);
+        assert_eq!(state_of("Pend"), JobState::Pending);
+        assert_eq!(state_of("queued"), JobState::Pending);
+        assert_eq!(state_of("FIN"), JobState::Finished);
+        assert_eq!(state_of("Fin "), JobState::Other("Fin ".into()));
+        assert_eq!(state_of(""), JobState::Other(String::new()));
+        assert_eq!(outcome_of("pend"), JobOutcome::Pending);
+        assert_eq!(outcome_of("Ok"), JobOutcome::Ok);
+        assert_eq!(outcome_of("FAIL"), JobOutcome::Fail);
+        assert_eq!(outcome_of("failed"), JobOutcome::Other("failed".into()));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use roxmltree::{Document, Node};
 
 use super::envelope::{document_text, open, parsing_options};
 use super::outline::device_list;
-use super::{Ctx, all_text, child, children, flag_of, path, text_of};
+use super::{Ctx, child, children, flag_of, path, text_of, text_ref, trimmed_text};
 use crate::error::ClientError;
 use crate::model::{ManagedDevice, ManagedHa};
 use crate::types::Serial;
@@ -108,8 +108,8 @@ fn whole_document(ctx: &Ctx<'_>, xml: &str) -> Result<DeviceList, ClientError> {
 
 /// One `<entry>`, or the start of its serial when that is not valid.
 fn managed_device(entry: Node<'_, '_>) -> Result<ManagedDevice, String> {
-    let serial_text = text_of(entry, "serial")
-        .or_else(|| entry.attribute("name").map(|name| name.trim().to_owned()))
+    let serial_text = text_ref(entry, "serial")
+        .or_else(|| entry.attribute("name").map(|name| name.trim().into()))
         .unwrap_or_default();
     let Ok(serial) = serial_text.parse::<Serial>() else {
         return Err(serial_text.chars().take(40).collect());
@@ -117,8 +117,8 @@ fn managed_device(entry: Node<'_, '_>) -> Result<ManagedDevice, String> {
     let ha = child(entry, "ha").map(|ha| ManagedHa {
         state: text_of(ha, "state").unwrap_or_default(),
         peer_serial: path(ha, &["peer", "serial"])
-            .map(all_text)
-            .and_then(|serial| serial.trim().parse().ok()),
+            .map(trimmed_text)
+            .and_then(|serial| serial.parse().ok()),
     });
     Ok(ManagedDevice {
         serial,
@@ -126,7 +126,7 @@ fn managed_device(entry: Node<'_, '_>) -> Result<ManagedDevice, String> {
         ip_address: text_of(entry, "ip-address"),
         model: text_of(entry, "model"),
         family: text_of(entry, "family"),
-        sw_version: text_of(entry, "sw-version").and_then(|text| text.parse().ok()),
+        sw_version: text_ref(entry, "sw-version").and_then(|text| text.parse().ok()),
         app_version: text_of(entry, "app-version"),
         connected: flag_of(entry, "connected").unwrap_or(false),
         ha,

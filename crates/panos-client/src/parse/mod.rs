@@ -42,6 +42,9 @@ pub(crate) use managed::managed_devices;
 pub(crate) use network::{arp, routes, session_info};
 pub(crate) use software::software_catalog;
 
+use std::borrow::Cow;
+use std::str::FromStr;
+
 use roxmltree::Node;
 
 /// The longest excerpt of an answer kept in an error.
@@ -85,29 +88,131 @@ fn own_text(node: Node<'_, '_>) -> String {
         .collect()
 }
 
-/// The trimmed text of the child `name`, or `None` when absent or blank.
-fn text_of(node: Node<'_, '_>, name: &str) -> Option<String> {
+/// All text below `node`, trimmed: [`all_text`] without copying it in the common case.
+///
+/// Most fields are one text node (the parser joins text, CDATA and entities that follow one
+/// another), so the trimmed text is borrowed from the document; only an element whose text is
+/// cut up by comments or child elements has its pieces joined into a new string.
+fn trimmed_text<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
+    let mut children = node.children();
+    match (children.next(), children.next()) {
+        (None, _) => Cow::Borrowed(""),
+        (Some(only), None) if only.is_text() => Cow::Borrowed(only.text().unwrap_or("").trim()),
+        _ => Cow::Owned(all_text(node).trim().to_owned()),
+    }
+}
+
+/// The trimmed text of the child `name`, borrowed where it can be, or `None` when absent or
+/// blank. For fields that are parsed or compared, not kept.
+fn text_ref<'a>(node: Node<'a, '_>, name: &str) -> Option<Cow<'a, str>> {
     child(node, name)
-        .map(all_text)
-        .map(|text| text.trim().to_owned())
+        .map(trimmed_text)
         .filter(|text| !text.is_empty())
 }
 
-/// The child `name` as a number, or `None` when absent, blank or not a whole number.
-fn number_of(node: Node<'_, '_>, name: &str) -> Option<u64> {
-    text_of(node, name).and_then(|text| text.parse().ok())
+/// The trimmed text of the child `name`, or `None` when absent or blank.
+fn text_of(node: Node<'_, '_>, name: &str) -> Option<String> {
+    text_ref(node, name).map(Cow::into_owned)
 }
 
-/// A device boolean: `yes`/`no`, `on`/`off`, `True`/`False`; `None` otherwise.
+/// The child `name` as a number of type `T` (`u64`, `u32`, [`crate::JobId`]), or `None` when
+/// absent, blank or not such a number.
+fn number_of<T: FromStr>(node: Node<'_, '_>, name: &str) -> Option<T> {
+    text_ref(node, name).and_then(|text| text.parse().ok())
+}
+
+/// A device boolean: `yes`/`no`, `on`/`off`, `True`/`False` in any case; `None` otherwise.
 fn flag(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "yes" | "on" | "true" => Some(true),
-        "no" | "off" | "false" => Some(false),
-        _ => None,
+    let text = text.trim();
+    let is_any = |words: [&str; 3]| words.iter().any(|word| text.eq_ignore_ascii_case(word));
+    if is_any(["yes", "on", "true"]) {
+        Some(true)
+    } else if is_any(["no", "off", "false"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
 /// The child `name` as a device boolean.
 fn flag_of(node: Node<'_, '_>, name: &str) -> Option<bool> {
-    text_of(node, name).as_deref().and_then(flag)
+    text_ref(node, name).as_deref().and_then(flag)
+}
+
+#[cfg(test)]
+mod tests {
+    use roxmltree::Document;
+
+    use super::*;
+
+    /// `<e>` with each kind of content a field can have, and the trimmed text it must give.
+    const FIELDS: &[(&str, &str)] = &[
+        ("<e>plain</e>", "plain"),
+        ("<e>  c  </e>", "c"),
+        ("<e>\n  two words \n</e>", "two words"),
+        ("<e><![CDATA[ <cdata> ]]></e>", "<cdata>"),
+        ("<e>a &amp; b &#x41;</e>", "a & b A"),
+        ("<e> x <![CDATA[y]]> &lt;z </e>", "x y <z"),
+        ("<e> a<!-- cut -->b </e>", "ab"),
+        ("<e> 1<i>2</i>3 </e>", "123"),
+        ("<e><i> only nested </i></e>", "only nested"),
+        ("<e>  </e>", ""),
+        ("<e></e>", ""),
+        ("<e/>", ""),
+        ("<e><!-- just a comment --></e>", ""),
+    ];
+
+    #[test]
+    fn trimmed_text_is_all_text_trimmed() {
+        for (xml, want) in FIELDS {
+            let doc = Document::parse(xml).unwrap();
+            let node = doc.root_element();
+            let text = trimmed_text(node);
+            assert_eq!(text, *want, "{xml}");
+            assert_eq!(text, all_text(node).trim(), "{xml}");
+        }
+    }
+
+    #[test]
+    fn one_text_node_is_borrowed_not_copied() {
+        for xml in ["<e> plain </e>", "<e>a &amp; <![CDATA[b]]></e>", "<e/>"] {
+            let doc = Document::parse(xml).unwrap();
+            assert!(
+                matches!(trimmed_text(doc.root_element()), Cow::Borrowed(_)),
+                "{xml}"
+            );
+        }
+    }
+
+    #[test]
+    fn fields_by_name() {
+        let xml = "<entry>\n  <n> 42 </n><n>7</n>\n  <s><![CDATA[ s ]]></s><b> YES </b>\n  \
+                   <blank>  </blank><x>x1</x></entry>";
+        let doc = Document::parse(xml).unwrap();
+        let entry = doc.root_element();
+        assert_eq!(text_ref(entry, "n").as_deref(), Some("42"), "the first one");
+        assert_eq!(text_of(entry, "s").as_deref(), Some("s"));
+        assert_eq!(number_of::<u64>(entry, "n"), Some(42));
+        assert_eq!(number_of::<u8>(entry, "x"), None);
+        assert_eq!(flag_of(entry, "b"), Some(true));
+        for name in ["blank", "missing"] {
+            assert_eq!(text_ref(entry, name), None, "{name}");
+            assert_eq!(text_of(entry, name), None, "{name}");
+            assert_eq!(number_of::<u64>(entry, name), None, "{name}");
+            assert_eq!(flag_of(entry, name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn flags_in_any_case() {
+        for text in ["yes", "YES", " On ", "true", "True", "tRuE"] {
+            assert_eq!(flag(text), Some(true), "{text:?}");
+        }
+        for text in ["no", "No", "OFF", " false\n", "FALSE"] {
+            assert_eq!(flag(text), Some(false), "{text:?}");
+        }
+        for text in ["", "y", "yess", "nein", "1", "ye s", "İyes"] {
+            assert_eq!(flag(text), None, "{text:?}");
+        }
+    }
 }

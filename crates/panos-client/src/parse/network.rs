@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::device::required;
 use super::envelope::open;
-use super::{Ctx, all_text, child, children, number_of, path, text_of};
+use super::{Ctx, child, children, number_of, path, text_of, trimmed_text};
 use crate::error::ClientError;
 use crate::model::{ArpEntry, ArpTable, Route, RouteTable, RoutingEngine, SessionInfo};
 
@@ -65,7 +65,7 @@ pub(crate) fn routes(
     let routes = match engine {
         RoutingEngine::Legacy => children(result, "entry").map(legacy_route).collect(),
         RoutingEngine::Advanced => match child(result, "json") {
-            Some(json) => advanced_routes(ctx, &all_text(json), xml)?,
+            Some(json) => advanced_routes(ctx, &trimmed_text(json), xml)?,
             None => Vec::new(),
         },
     };
@@ -78,7 +78,7 @@ fn legacy_route(entry: Node<'_, '_>) -> Route {
         destination: text_of(entry, "destination").unwrap_or_default(),
         nexthop: text_of(entry, "nexthop").unwrap_or_default(),
         interface: text_of(entry, "interface"),
-        metric: text_of(entry, "metric").and_then(|m| m.parse().ok()),
+        metric: number_of(entry, "metric"),
         flags: text_of(entry, "flags").unwrap_or_default(),
         route_table: text_of(entry, "route-table"),
         age_secs: number_of(entry, "age"),

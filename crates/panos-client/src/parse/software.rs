@@ -1,7 +1,7 @@
 //! `request system software check` and `request system software info`: the software catalog.
 
 use super::envelope::open;
-use super::{Ctx, children, flag_of, number_of, path, text_of};
+use super::{Ctx, children, flag_of, number_of, path, text_of, text_ref};
 use crate::error::ClientError;
 use crate::model::{SoftwareCatalog, SoftwareImage};
 use crate::types::SoftwareVersion;
@@ -23,7 +23,7 @@ pub(crate) fn software_catalog(ctx: &Ctx<'_>, xml: &str) -> Result<SoftwareCatal
     };
     let mut images = Vec::new();
     for entry in children(versions, "entry") {
-        let text = text_of(entry, "version").unwrap_or_default();
+        let text = text_ref(entry, "version").unwrap_or_default();
         let Ok(version) = text.parse::<SoftwareVersion>() else {
             tracing::warn!(
                 operation = ctx.operation,
