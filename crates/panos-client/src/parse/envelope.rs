@@ -288,13 +288,8 @@ fn lines_of(node: Node<'_, '_>) -> String {
 }
 
 fn collect_lines(node: Node<'_, '_>, out: &mut Vec<String>, depth: usize) {
-    for line in node
-        .children()
-        .filter(|n| n.is_element() && n.tag_name().name() == "line")
-    {
-        let nested = line
-            .children()
-            .any(|n| n.is_element() && n.tag_name().name() == "line");
+    for line in node.children().filter(|n| n.has_tag_name("line")) {
+        let nested = line.children().any(|n| n.has_tag_name("line"));
         if nested && depth < 8 {
             collect_lines(line, out, depth + 1);
         } else {

@@ -55,16 +55,15 @@ pub(crate) fn excerpt(body: &str) -> String {
     body.trim().chars().take(EXCERPT_CHARS).collect()
 }
 
-/// The first child element of `node` named `name`.
+/// The first child element of `node` named `name` (whatever its namespace: a name without
+/// one matches the local name only, and looks up no namespace).
 fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    node.children()
-        .find(|n| n.is_element() && n.tag_name().name() == name)
+    node.children().find(|n| n.has_tag_name(name))
 }
 
-/// Every child element of `node` named `name`, in document order.
+/// Every child element of `node` named `name` (whatever its namespace), in document order.
 fn children<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
-    node.children()
-        .filter(move |n| n.is_element() && n.tag_name().name() == name)
+    node.children().filter(move |n| n.has_tag_name(name))
 }
 
 /// The element at `path` below `node` (each step the first child of that name).
@@ -201,6 +200,17 @@ mod tests {
             assert_eq!(number_of::<u64>(entry, name), None, "{name}");
             assert_eq!(flag_of(entry, name), None, "{name}");
         }
+    }
+
+    #[test]
+    fn children_match_the_local_name_in_any_namespace() {
+        let xml = "<r xmlns:p='urn:p'><!-- n -->n<p:n>1</p:n><n xmlns='urn:d'>2</n><n>3</n></r>";
+        let doc = Document::parse(xml).unwrap();
+        let root = doc.root_element();
+        assert_eq!(text_ref(root, "n").as_deref(), Some("1"));
+        let all: Vec<_> = children(root, "n").map(trimmed_text).collect();
+        assert_eq!(all, ["1", "2", "3"]);
+        assert_eq!(child(root, "p:n"), None);
     }
 
     #[test]
