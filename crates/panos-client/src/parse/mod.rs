@@ -120,6 +120,57 @@ fn number_of<T: FromStr>(node: Node<'_, '_>, name: &str) -> Option<T> {
     text_ref(node, name).and_then(|text| text.parse().ok())
 }
 
+/// The fields of one table row (a route, an ARP entry, a catalog entry): for each of its
+/// names, the first child element of that name, as [`child`] finds it, but found in one walk
+/// over the row's children instead of one walk per field.
+struct Row<'a, 'i, const N: usize> {
+    names: [&'static str; N],
+    fields: [Option<Node<'a, 'i>>; N],
+}
+
+impl<'a, 'i, const N: usize> Row<'a, 'i, N> {
+    /// The fields `names` of `row`.
+    fn new(row: Node<'a, 'i>, names: [&'static str; N]) -> Self {
+        let mut fields = [None; N];
+        for element in row.children().filter(Node::is_element) {
+            let name = element.tag_name().name();
+            if let Some(at) = names.iter().position(|&wanted| wanted == name) {
+                fields[at].get_or_insert(element);
+            }
+        }
+        Self { names, fields }
+    }
+
+    /// The field `name`, which must be one of the row's names.
+    fn field(&self, name: &str) -> Option<Node<'a, 'i>> {
+        let at = self.names.iter().position(|&known| known == name);
+        debug_assert!(at.is_some(), "{name} is not a field of this row");
+        at.and_then(|at| self.fields[at])
+    }
+
+    /// As [`text_ref`].
+    fn text_ref(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.field(name)
+            .map(trimmed_text)
+            .filter(|text| !text.is_empty())
+    }
+
+    /// As [`text_of`].
+    fn text_of(&self, name: &str) -> Option<String> {
+        self.text_ref(name).map(Cow::into_owned)
+    }
+
+    /// As [`number_of`].
+    fn number_of<T: FromStr>(&self, name: &str) -> Option<T> {
+        self.text_ref(name).and_then(|text| text.parse().ok())
+    }
+
+    /// As [`flag_of`].
+    fn flag_of(&self, name: &str) -> Option<bool> {
+        self.text_ref(name).as_deref().and_then(flag)
+    }
+}
+
 /// A device boolean: `yes`/`no`, `on`/`off`, `True`/`False` in any case; `None` otherwise.
 fn flag(text: &str) -> Option<bool> {
     let text = text.trim();
@@ -211,6 +262,27 @@ mod tests {
         let all: Vec<_> = children(root, "n").map(trimmed_text).collect();
         assert_eq!(all, ["1", "2", "3"]);
         assert_eq!(child(root, "p:n"), None);
+    }
+
+    #[test]
+    fn a_row_finds_each_field_as_child_does() {
+        let xml = "<entry>\n  <a> 1 </a><!-- a --><b>x<!-- c -->y</b>\n  <a>2</a>text<p:c xmlns:p='u'>\
+                   3</p:c><f> Off </f><blank/><other>o</other></entry>";
+        let doc = Document::parse(xml).unwrap();
+        let entry = doc.root_element();
+        let names = ["a", "b", "c", "f", "blank", "missing"];
+        let row = Row::new(entry, names);
+        for name in names {
+            assert_eq!(row.field(name), child(entry, name), "{name}");
+            assert_eq!(row.text_ref(name), text_ref(entry, name), "{name}");
+            assert_eq!(row.text_of(name), text_of(entry, name), "{name}");
+            assert_eq!(row.number_of::<u64>(name), number_of(entry, name), "{name}");
+            assert_eq!(row.flag_of(name), flag_of(entry, name), "{name}");
+        }
+        assert_eq!(row.text_ref("a").as_deref(), Some("1"));
+        assert_eq!(row.text_ref("b").as_deref(), Some("xy"));
+        assert_eq!(row.number_of::<u64>("c"), Some(3));
+        assert_eq!(row.flag_of("f"), Some(false));
     }
 
     #[test]

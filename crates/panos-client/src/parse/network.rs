@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::device::required;
 use super::envelope::open;
-use super::{Ctx, child, children, number_of, path, text_of, trimmed_text};
+use super::{Ctx, Row, child, children, number_of, path, trimmed_text};
 use crate::error::ClientError;
 use crate::model::{ArpEntry, ArpTable, Route, RouteTable, RoutingEngine, SessionInfo};
 
@@ -72,16 +72,29 @@ pub(crate) fn routes(
     Ok(RouteTable { engine, routes })
 }
 
+/// The fields of a legacy route `<entry>` that are read.
+const ROUTE_FIELDS: [&str; 8] = [
+    "virtual-router",
+    "destination",
+    "nexthop",
+    "interface",
+    "metric",
+    "flags",
+    "route-table",
+    "age",
+];
+
 fn legacy_route(entry: Node<'_, '_>) -> Route {
+    let row = Row::new(entry, ROUTE_FIELDS);
     Route {
-        router: text_of(entry, "virtual-router").unwrap_or_default(),
-        destination: text_of(entry, "destination").unwrap_or_default(),
-        nexthop: text_of(entry, "nexthop").unwrap_or_default(),
-        interface: text_of(entry, "interface"),
-        metric: number_of(entry, "metric"),
-        flags: text_of(entry, "flags").unwrap_or_default(),
-        route_table: text_of(entry, "route-table"),
-        age_secs: number_of(entry, "age"),
+        router: row.text_of("virtual-router").unwrap_or_default(),
+        destination: row.text_of("destination").unwrap_or_default(),
+        nexthop: row.text_of("nexthop").unwrap_or_default(),
+        interface: row.text_of("interface"),
+        metric: row.number_of("metric"),
+        flags: row.text_of("flags").unwrap_or_default(),
+        route_table: row.text_of("route-table"),
+        age_secs: row.number_of("age"),
     }
 }
 
@@ -195,24 +208,28 @@ pub(crate) fn arp(ctx: &Ctx<'_>, xml: &str) -> Result<ArpTable, ClientError> {
         return Ok(ArpTable::default());
     };
     let entries = path(result, &["entries"])
-        .map(|entries| {
-            children(entries, "entry")
-                .map(|entry| ArpEntry {
-                    interface: text_of(entry, "interface").unwrap_or_default(),
-                    ip: text_of(entry, "ip").unwrap_or_default(),
-                    mac: text_of(entry, "mac").unwrap_or_default(),
-                    status: text_of(entry, "status").unwrap_or_default(),
-                    port: text_of(entry, "port"),
-                    ttl_secs: number_of(entry, "ttl"),
-                })
-                .collect()
-        })
+        .map(|entries| children(entries, "entry").map(arp_entry).collect())
         .unwrap_or_default();
     Ok(ArpTable {
         max: number_of(result, "max"),
         total: number_of(result, "total"),
         entries,
     })
+}
+
+/// The fields of an ARP `<entry>` that are read.
+const ARP_FIELDS: [&str; 6] = ["interface", "ip", "mac", "status", "port", "ttl"];
+
+fn arp_entry(entry: Node<'_, '_>) -> ArpEntry {
+    let row = Row::new(entry, ARP_FIELDS);
+    ArpEntry {
+        interface: row.text_of("interface").unwrap_or_default(),
+        ip: row.text_of("ip").unwrap_or_default(),
+        mac: row.text_of("mac").unwrap_or_default(),
+        status: row.text_of("status").unwrap_or_default(),
+        port: row.text_of("port"),
+        ttl_secs: row.number_of("ttl"),
+    }
 }
 
 #[cfg(test)]

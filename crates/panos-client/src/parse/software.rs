@@ -1,7 +1,7 @@
 //! `request system software check` and `request system software info`: the software catalog.
 
 use super::envelope::open;
-use super::{Ctx, children, flag_of, number_of, path, text_of, text_ref};
+use super::{Ctx, Row, children, path};
 use crate::error::ClientError;
 use crate::model::{SoftwareCatalog, SoftwareImage};
 use crate::types::SoftwareVersion;
@@ -16,6 +16,19 @@ pub fn parse_software_catalog(xml: &str) -> Result<SoftwareCatalog, ClientError>
     software_catalog(&Ctx::new("request system software"), xml)
 }
 
+/// The fields of a catalog `<entry>` that are read.
+const FIELDS: [&str; 9] = [
+    "version",
+    "filename",
+    "size",
+    "size-kb",
+    "released-on",
+    "downloaded",
+    "current",
+    "latest",
+    "uploaded",
+];
+
 pub(crate) fn software_catalog(ctx: &Ctx<'_>, xml: &str) -> Result<SoftwareCatalog, ClientError> {
     let response = open(ctx, xml)?;
     let Some(versions) = path(response.root(), &["result", "sw-updates", "versions"]) else {
@@ -23,7 +36,8 @@ pub(crate) fn software_catalog(ctx: &Ctx<'_>, xml: &str) -> Result<SoftwareCatal
     };
     let mut images = Vec::new();
     for entry in children(versions, "entry") {
-        let text = text_ref(entry, "version").unwrap_or_default();
+        let row = Row::new(entry, FIELDS);
+        let text = row.text_ref("version").unwrap_or_default();
         let Ok(version) = text.parse::<SoftwareVersion>() else {
             tracing::warn!(
                 operation = ctx.operation,
@@ -34,14 +48,14 @@ pub(crate) fn software_catalog(ctx: &Ctx<'_>, xml: &str) -> Result<SoftwareCatal
         };
         images.push(SoftwareImage {
             version,
-            filename: text_of(entry, "filename"),
-            size_mb: number_of(entry, "size"),
-            size_kb: number_of(entry, "size-kb"),
-            released_on: text_of(entry, "released-on"),
-            downloaded: flag_of(entry, "downloaded").unwrap_or(false),
-            current: flag_of(entry, "current").unwrap_or(false),
-            latest: flag_of(entry, "latest").unwrap_or(false),
-            uploaded: flag_of(entry, "uploaded").unwrap_or(false),
+            filename: row.text_of("filename"),
+            size_mb: row.number_of("size"),
+            size_kb: row.number_of("size-kb"),
+            released_on: row.text_of("released-on"),
+            downloaded: row.flag_of("downloaded").unwrap_or(false),
+            current: row.flag_of("current").unwrap_or(false),
+            latest: row.flag_of("latest").unwrap_or(false),
+            uploaded: row.flag_of("uploaded").unwrap_or(false),
         });
     }
     images.sort_by(|a, b| a.version.cmp(&b.version));
