@@ -4,6 +4,8 @@
 //! through the API (each read once, shared by the checks and the snapshot), reports them as
 //! events, and turns a blocking verdict into a failure.
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use panos_client::model::{DiskSpace, HaStatus, ManagedDevice, RoutingEngine, SystemInfo};
 use panos_client::{PanosApi, Serial};
@@ -23,8 +25,8 @@ pub struct PreSnapshot {
     pub serial: Serial,
     /// The hop it was taken before (index into the device's path).
     pub hop_index: usize,
-    /// The snapshot.
-    pub snapshot: Snapshot,
+    /// The snapshot (shared with the event that reported it).
+    pub snapshot: Arc<Snapshot>,
 }
 
 /// The pre-upgrade snapshots of a job.
@@ -35,7 +37,7 @@ struct Collected {
     info: Result<SystemInfo, String>,
     disk: Result<DiskSpace, String>,
     ha: Result<HaStatus, String>,
-    snapshot: Snapshot,
+    snapshot: Arc<Snapshot>,
 }
 
 fn reason(stop: Stop) -> String {
@@ -98,6 +100,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             .disk(disk.clone())
             .ha(ha.clone())
             .build();
+        let snapshot = Arc::new(snapshot);
         Collected {
             info,
             disk,
@@ -106,13 +109,13 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         }
     }
 
-    async fn emit_snapshot(&self, i: usize, phase: SnapshotPhase, snapshot: &Snapshot) {
+    async fn emit_snapshot(&self, i: usize, phase: SnapshotPhase, snapshot: &Arc<Snapshot>) {
         self.sink
             .emit(Event::Snapshot {
                 serial: self.serial(i),
                 hop_index: self.cp.devices[i].hop_index,
                 phase,
-                snapshot: Box::new(snapshot.clone()),
+                snapshot: Arc::clone(snapshot),
             })
             .await;
     }

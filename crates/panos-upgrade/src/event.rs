@@ -325,8 +325,8 @@ pub enum Event {
         hop_index: usize,
         /// Before or after the hop.
         phase: SnapshotPhase,
-        /// The snapshot.
-        snapshot: Box<panos_validation::Snapshot>,
+        /// The snapshot (shared with the engine, which keeps a pre-flight one to compare).
+        snapshot: std::sync::Arc<panos_validation::Snapshot>,
     },
     /// Readiness checks ran.
     Readiness {

@@ -200,13 +200,13 @@ fn load_resume(
     let mut pre = Vec::new();
     for reference in &file.pre_snapshots {
         let record_path = root.join(&reference.file);
-        let snapshot = std::fs::read_to_string(&record_path)
+        let snapshot = std::fs::read(&record_path)
             .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<ValidationRecord>(&t).map_err(|e| e.to_string()))
-            .and_then(|r| {
-                serde_json::from_value::<panos_validation::Snapshot>(r.snapshot)
+            .and_then(|bytes| {
+                serde_json::from_slice::<ValidationRecord<panos_validation::Snapshot>>(&bytes)
                     .map_err(|e| e.to_string())
-            });
+            })
+            .map(|record| std::sync::Arc::new(record.snapshot));
         let serial = reference.serial.parse::<panos_client::Serial>();
         match (snapshot, serial) {
             (Ok(snapshot), Ok(serial)) => pre.push(PreSnapshot {

@@ -2,7 +2,9 @@
 //!
 //! The snapshot and report inside are `panos-validation`'s types; this crate keeps them as
 //! opaque JSON so it depends on no other panos crate (their schemas are `snapshot.json`,
-//! `readiness_report.json` and `comparison_report.json` in `docs/schema/`).
+//! `readiness_report.json` and `comparison_report.json` in `docs/schema/`). A writer that
+//! holds the snapshot typed may put it in as it is ([`ValidationRecord`]'s type parameter):
+//! it is written straight from its type, with no JSON tree built first.
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -32,7 +34,8 @@ impl Phase {
 
 /// One validation record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ValidationRecord {
+#[schemars(rename = "ValidationRecord")]
+pub struct ValidationRecord<S = serde_json::Value> {
     /// Always `1`.
     pub schema_version: SchemaVersion,
     /// The device.
@@ -48,7 +51,7 @@ pub struct ValidationRecord {
     /// When the snapshot was taken.
     pub taken_at: DateTime<Utc>,
     /// The metrics snapshot (panos-validation's `Snapshot`).
-    pub snapshot: serde_json::Value,
+    pub snapshot: S,
     /// The readiness report (pre-flight) or comparison report (post-flight), when made.
     #[serde(default)]
     pub report: Option<serde_json::Value>,

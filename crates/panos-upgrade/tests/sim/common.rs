@@ -217,7 +217,7 @@ pub fn resume_state(sink: &MemorySink) -> ResumeState {
             } => Some(PreSnapshot {
                 serial,
                 hop_index,
-                snapshot: *snapshot,
+                snapshot,
             }),
             _ => None,
         })

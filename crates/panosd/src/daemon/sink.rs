@@ -28,6 +28,7 @@ use panos_queue::{
 };
 use panos_upgrade::event::{HaPhase, SnapshotPhase};
 use panos_upgrade::{DeviceProgress, DeviceState, Event, JobCheckpoint, ProgressSink};
+use panos_validation::Snapshot;
 
 use super::convert::{queue_serial, queue_version};
 use super::shared::Shared;
@@ -89,11 +90,12 @@ impl SinkState {
     }
 }
 
-/// A validation record, and whether its file holds it as it is.
+/// A validation record (its snapshot shared with the engine, written from its type), and
+/// whether its file holds it as it is.
 #[derive(Debug)]
 struct HeldRecord {
     path: PathBuf,
-    record: ValidationRecord,
+    record: ValidationRecord<Arc<Snapshot>>,
     hop_index: usize,
     written: bool,
 }
@@ -437,7 +439,7 @@ impl JobSink {
         serial: &panos_client::Serial,
         hop_index: usize,
         phase: Phase,
-        snapshot: Option<serde_json::Value>,
+        snapshot: Option<Arc<Snapshot>>,
         report: Option<serde_json::Value>,
     ) {
         let Some(qserial) = queue_serial(serial) else {
@@ -677,8 +679,7 @@ impl ProgressSink for JobSink {
                     SnapshotPhase::PreFlight => Phase::PreFlight,
                     SnapshotPhase::PostFlight => Phase::PostFlight,
                 };
-                let value = serde_json::to_value(&*snapshot).unwrap_or_default();
-                self.record(&serial, hop_index, phase, Some(value), None)
+                self.record(&serial, hop_index, phase, Some(snapshot), None)
                     .await;
             }
             Event::Readiness {
@@ -892,7 +893,7 @@ mod tests {
             serial: "0001".parse().unwrap(),
             hop_index: 0,
             phase,
-            snapshot: Box::new(snapshot),
+            snapshot: Arc::new(snapshot),
         }
     }
 
