@@ -20,6 +20,7 @@ mod jobs;
 mod managed;
 mod network;
 mod outline;
+mod route_json;
 mod software;
 
 pub use device::{

@@ -1,12 +1,13 @@
 //! Traffic-facing state used for pre/post comparisons: `show session info`, the route table
 //! (`show routing route` and `show advanced-routing route`) and `show arp entry name='all'`.
 
+use std::borrow::Cow;
+
 use roxmltree::Node;
-use serde_json::Value;
 
 use super::device::required;
 use super::envelope::open;
-use super::{Ctx, Row, child, children, number_of, path, trimmed_text};
+use super::{Ctx, Row, child, children, number_of, path, route_json, trimmed_text};
 use crate::error::ClientError;
 use crate::model::{ArpEntry, ArpTable, Route, RouteTable, RoutingEngine, SessionInfo};
 
@@ -98,24 +99,25 @@ fn legacy_route(entry: Node<'_, '_>) -> Route {
     }
 }
 
-/// `{"<logical router>": {"<prefix>": [{route…, "nexthops": [{…}]}]}}`.
+/// `{"<logical router>": {"<prefix>": [{route…, "nexthops": [{…}]}]}}`, read as
+/// [`route_json`] describes.
 fn advanced_routes(ctx: &Ctx<'_>, json: &str, xml: &str) -> Result<Vec<Route>, ClientError> {
     let json = json.trim();
     if json.is_empty() {
         return Ok(Vec::new());
     }
-    let value: Value = serde_json::from_str(json)
+    let routers = route_json::routers(json)
         .map_err(|err| ctx.decode(format!("the route JSON is not valid: {err}"), xml))?;
-    let Value::Object(routers) = value else {
+    let Some(routers) = routers.0 else {
         return Err(ctx.decode("the route JSON is not an object of routers", xml));
     };
     let mut out = Vec::new();
     for (router, prefixes) in &routers {
-        let Some(prefixes) = prefixes.as_object() else {
+        let Some(prefixes) = &prefixes.0 else {
             continue;
         };
         for (prefix, entries) in prefixes {
-            for entry in entries.as_array().map(Vec::as_slice).unwrap_or_default() {
+            for entry in &entries.0 {
                 push_advanced(&mut out, router, prefix, entry);
             }
         }
@@ -123,14 +125,11 @@ fn advanced_routes(ctx: &Ctx<'_>, json: &str, xml: &str) -> Result<Vec<Route>, C
     Ok(out)
 }
 
-fn push_advanced(out: &mut Vec<Route>, router: &str, prefix: &str, entry: &Value) {
-    let destination = text(entry, "prefix").unwrap_or(prefix).to_owned();
-    let protocol = text(entry, "protocol").unwrap_or_default().to_owned();
-    let metric = entry
-        .get("metric")
-        .and_then(Value::as_u64)
-        .and_then(|m| u32::try_from(m).ok());
-    let age_secs = text(entry, "uptime").and_then(uptime_secs);
+fn push_advanced(out: &mut Vec<Route>, router: &str, prefix: &str, entry: &route_json::Entry<'_>) {
+    let destination = trimmed(&entry.prefix).unwrap_or(prefix).to_owned();
+    let protocol = trimmed(&entry.protocol).unwrap_or_default().to_owned();
+    let metric = entry.metric.and_then(|m| u32::try_from(m).ok());
+    let age_secs = trimmed(&entry.uptime).and_then(uptime_secs);
     let route = |nexthop: String, interface: Option<String>| Route {
         router: router.to_owned(),
         destination: destination.clone(),
@@ -141,25 +140,22 @@ fn push_advanced(out: &mut Vec<Route>, router: &str, prefix: &str, entry: &Value
         route_table: None,
         age_secs,
     };
-    let nexthops = entry
-        .get("nexthops")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let nexthops = &entry.nexthops.0;
     if nexthops.is_empty() {
         out.push(route(String::new(), None));
     }
     for hop in nexthops {
-        let nexthop = text(hop, "ip").unwrap_or_default().to_owned();
-        let interface = text(hop, "interfaceName")
+        let nexthop = trimmed(&hop.ip).unwrap_or_default().to_owned();
+        let interface = trimmed(&hop.interface_name)
             .filter(|name| !name.is_empty())
             .map(str::to_owned);
         out.push(route(nexthop, interface));
     }
 }
 
-fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
-    value.get(key).and_then(Value::as_str).map(str::trim)
+/// A string field of the route JSON, trimmed.
+fn trimmed<'t>(text: &'t Option<Cow<'_, str>>) -> Option<&'t str> {
+    text.as_deref().map(str::trim)
 }
 
 /// An uptime as the advanced routing engine prints it: `HH:MM:SS`, or units such as
@@ -234,7 +230,160 @@ fn arp_entry(entry: Node<'_, '_>) -> ArpEntry {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
     use super::*;
+
+    /// The routes as they were read through a `serde_json::Value` before [`route_json`]: the
+    /// reference the new reading must agree with.
+    fn advanced_by_value(json: &str) -> Result<Vec<Route>, String> {
+        let json = json.trim();
+        if json.is_empty() {
+            return Ok(Vec::new());
+        }
+        let value: Value = serde_json::from_str(json)
+            .map_err(|err| format!("the route JSON is not valid: {err}"))?;
+        let Value::Object(routers) = value else {
+            return Err("the route JSON is not an object of routers".into());
+        };
+        let mut out = Vec::new();
+        for (router, prefixes) in &routers {
+            let Some(prefixes) = prefixes.as_object() else {
+                continue;
+            };
+            for (prefix, entries) in prefixes {
+                for entry in entries.as_array().map(Vec::as_slice).unwrap_or_default() {
+                    let route = |nexthop: &str, interface: Option<&str>| Route {
+                        router: router.clone(),
+                        destination: text(entry, "prefix").unwrap_or(prefix).to_owned(),
+                        nexthop: nexthop.to_owned(),
+                        interface: interface.filter(|i| !i.is_empty()).map(str::to_owned),
+                        metric: entry
+                            .get("metric")
+                            .and_then(Value::as_u64)
+                            .and_then(|m| u32::try_from(m).ok()),
+                        flags: text(entry, "protocol").unwrap_or_default().to_owned(),
+                        route_table: None,
+                        age_secs: text(entry, "uptime").and_then(uptime_secs),
+                    };
+                    let hops = entry.get("nexthops").and_then(Value::as_array);
+                    let hops = hops.map(Vec::as_slice).unwrap_or_default();
+                    if hops.is_empty() {
+                        out.push(route("", None));
+                    }
+                    for hop in hops {
+                        out.push(route(
+                            text(hop, "ip").unwrap_or_default(),
+                            text(hop, "interfaceName"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn text<'v>(value: &'v Value, key: &str) -> Option<&'v str> {
+        value.get(key).and_then(Value::as_str).map(str::trim)
+    }
+
+    /// The routes of `json` through [`advanced_routes`], errors as their reason.
+    fn advanced(json: &str) -> Result<Vec<Route>, String> {
+        let ctx = Ctx::new("show advanced-routing route");
+        advanced_routes(&ctx, json, "").map_err(|err| match err {
+            ClientError::Decode { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        })
+    }
+
+    #[test]
+    fn advanced_json_of_every_odd_shape_reads_as_through_a_value() {
+        for json in [
+            r#"{"lr": {"10.0.0.0/8": [{"prefix": " 10.0.0.0/8 ", "protocol": "bgp", "metric": 20,
+                "uptime": "1d02h03m", "nexthops": [{"ip": "192.0.2.1", "interfaceName": "e1"},
+                {"ip": 5, "interfaceName": ""}, 7, {}]}]}}"#,
+            r#"{"b": {"p2": [], "p1": [{}]}, "a": {"p": [1, "x", null, [], {"nexthops": {}}]}}"#,
+            r#"{"lr": {"p": [{"metric": -1}, {"metric": 4294967296}, {"metric": 1.5},
+                {"metric": "7"}, {"metric": 0}, {"metric": -0}, {"metric": 1e2}]}}"#,
+            r#"{"lr": {"p": [{"prefix": "a", "prefix": 5, "protocol": "x", "protocol": "y"}]},
+                "lr": {"q": [{"nexthops": [{"ip": "1"}], "nexthops": null}]}}"#,
+            r#"{"l\u0072": {"p\"q": [{"prefix": "e\\scaped\u00e9", "uptime": "00:00:26",
+                "nexthops": [{"ip": "\u0031", "interfaceName": "tab\t"}]}]}}"#,
+            r#"{"lr": 5, "lr2": [1], "lr3": "x", "lr4": null, "lr5": {"p": {"a": 1}}}"#,
+            r#"{"lr": {"p": [{"deep": [[[{"x": [1, {"y": null}]}]]], "flags": "A E "}]}}"#,
+            "{}",
+            "  \n ",
+            "[1, 2]",
+            "\"text\"",
+            "null",
+            "12",
+            "{oops",
+            r#"{"lr": {"p": [1e999]}}"#,
+            r#"{"lr": {"p": ["\ud800"]}}"#,
+            r#"{"lr": {"p": ["\x"]}}"#,
+            r#"{"lr": {"p": [01]}}"#,
+            r#"{"lr": {"p": [1,]}}"#,
+            r#"{"lr": 1} trailing"#,
+            r#"{"lr": {"p": [{"nexthops": [{"ip": "1"},]}]}}"#,
+            r#"{1: 2}"#,
+        ] {
+            assert_eq!(advanced(json), advanced_by_value(json), "{json}");
+        }
+        let deep = format!(
+            r#"{{"lr": {{"p": [{}1{}]}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert_eq!(advanced(&deep), advanced_by_value(&deep));
+        assert!(advanced(&deep).is_err(), "too deep");
+    }
+
+    /// Any JSON value, with keys from the route JSON more often than not.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let key = prop_oneof![
+            Just("prefix".to_owned()),
+            Just("protocol".to_owned()),
+            Just("metric".to_owned()),
+            Just("uptime".to_owned()),
+            Just("nexthops".to_owned()),
+            Just("ip".to_owned()),
+            Just("interfaceName".to_owned()),
+            "[a-z ]{0,4}",
+        ];
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[ a-z0-9:./\"\\\\é]{0,8}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(5, 64, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::vec((key.clone(), inner), 0..6)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_json_reads_as_through_a_value(
+            value in json_value(),
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let json = value.to_string();
+            prop_assert_eq!(advanced(&json), advanced_by_value(&json));
+            // And a prefix of it, which is mostly not valid JSON.
+            let mut end = cut.index(json.len() + 1);
+            while !json.is_char_boundary(end) {
+                end -= 1;
+            }
+            prop_assert_eq!(advanced(&json[..end]), advanced_by_value(&json[..end]));
+        }
+    }
 
     #[test]
     fn uptimes_in_both_forms() {
