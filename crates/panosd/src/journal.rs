@@ -1,12 +1,16 @@
 //! The checkpoint journal `checkpoints/<job_id>.jsonl`: one [`CheckpointFile`] per line, the
 //! last complete line being where the job is.
 //!
-//! A save appends a line and `fdatasync`s the file before the engine goes on, so the command
-//! it announces is sent only once the line is on disk. Appending writes no new file: a job's
-//! dozen saves cost a dozen small writes and syncs, not a dozen temp files, renames and
-//! directory syncs. The first save of a job, and a save that would take the journal past
-//! [`COMPACT_AT`] bytes, write the journal anew with that one line (temp + fsync + rename +
-//! fsync(dir)), so it stays small.
+//! A save appends a line. A save that announces a changing command (a device has an
+//! `intent`) `fdatasync`s the file before the engine goes on, so the command is sent only once
+//! the line is on disk. Other saves (a command accepted, a job finished, a hop done) are left
+//! to the kernel: a crash of the process loses nothing, and a power cut can only lose the
+//! saves since the last synced one, which leaves the job where a crash just after its last
+//! announced command leaves it, a case resumption checks against the device. Appending
+//! writes no new file: a job's dozen saves cost a dozen small writes and a few syncs, not a
+//! dozen temp files, renames and directory syncs. The first save of a job, and a save that
+//! would take the journal past [`COMPACT_AT`] bytes, write the journal anew with that one line
+//! (temp + fsync + rename + fsync(dir)), so it stays small.
 //!
 //! A crash can only leave the last line short (the save never finished, so the engine never
 //! acted on it): [`read`] takes the last line that is whole and parses, and [`load`] writes a
@@ -67,12 +71,13 @@ pub fn read(bytes: &[u8]) -> Journal {
     journal
 }
 
-/// Appends `file` to the journal at `path` and syncs it; the first save (no journal yet), and
-/// one that would take the journal past [`COMPACT_AT`], write the journal anew with this line.
+/// Appends `file` to the journal at `path`, and syncs it when `sync` (the line then survives
+/// a power cut, with every line before it); the first save (no journal yet), and one that
+/// would take the journal past [`COMPACT_AT`], write the journal anew with this line, synced.
 ///
 /// # Errors
 /// The I/O error.
-pub fn append(path: &Path, file: &CheckpointFile) -> Result<(), QueueError> {
+pub fn append(path: &Path, file: &CheckpointFile, sync: bool) -> Result<(), QueueError> {
     let line = line(path, file)?;
     let mut journal = match OpenOptions::new().append(true).open(path) {
         Ok(journal) => journal,
@@ -89,7 +94,7 @@ pub fn append(path: &Path, file: &CheckpointFile) -> Result<(), QueueError> {
     }
     journal
         .write_all(&line)
-        .and_then(|()| journal.sync_data())
+        .and_then(|()| if sync { journal.sync_data() } else { Ok(()) })
         .map_err(|e| QueueError::io("append to the checkpoint journal", path, e))
 }
 
@@ -182,7 +187,7 @@ mod tests {
         let path = dir.path().join("j.jsonl");
         let job = JobId::new_random();
         for n in 0..4 {
-            append(&path, &entry(job, n)).unwrap();
+            append(&path, &entry(job, n), n % 2 == 0).unwrap();
         }
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(bytes.iter().filter(|b| **b == b'\n').count(), 4);
@@ -200,8 +205,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
         let job = JobId::new_random();
-        append(&path, &entry(job, 1)).unwrap();
-        append(&path, &entry(job, 2)).unwrap();
+        append(&path, &entry(job, 1), true).unwrap();
+        append(&path, &entry(job, 2), false).unwrap();
         // A third save cut short by a crash: part of a line, no newline.
         let third = serde_json::to_vec(&entry(job, 3)).unwrap();
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
@@ -216,7 +221,7 @@ mod tests {
         assert_eq!(loaded.pre_snapshots.len(), 2, "the last whole save");
         let after = read(&std::fs::read(&path).unwrap());
         assert!(after.is_clean(), "written anew with its last good line");
-        append(&path, &entry(job, 4)).unwrap();
+        append(&path, &entry(job, 4), true).unwrap();
         let next = read(&std::fs::read(&path).unwrap());
         assert!(next.is_clean(), "the next save appends after a whole line");
         assert_eq!(next.last.unwrap().pre_snapshots.len(), 4);
@@ -247,7 +252,7 @@ mod tests {
         let line_len = serde_json::to_vec(&big).unwrap().len() as u64 + 1;
         let saves = COMPACT_AT / line_len + 2;
         for _ in 0..saves {
-            append(&path, &big).unwrap();
+            append(&path, &big, false).unwrap();
         }
         let len = std::fs::metadata(&path).unwrap().len();
         assert!(len <= COMPACT_AT, "{len} bytes after {saves} saves");

@@ -107,14 +107,19 @@ impl Store {
         .await
     }
 
-    /// Appends a job's checkpoint to its journal and syncs it (mode 0600: it holds device
-    /// details).
+    /// Appends a job's checkpoint to its journal (mode 0600: it holds device details), and
+    /// syncs it when `sync` (see [`crate::journal`] for which saves must be).
     ///
     /// # Errors
     /// The I/O error.
-    pub async fn write_checkpoint(&self, file: CheckpointFile) -> Result<(), QueueError> {
+    pub async fn write_checkpoint(
+        &self,
+        file: CheckpointFile,
+        sync: bool,
+    ) -> Result<(), QueueError> {
         let path = self.checkpoint_path(file.job_id);
-        self.io(move |_| crate::journal::append(&path, &file)).await
+        self.io(move |_| crate::journal::append(&path, &file, sync))
+            .await
     }
 
     /// Removes a finished job's checkpoint journal (and a checkpoint file of an older daemon).
@@ -274,7 +279,7 @@ mod tests {
         let (resume, _) = store.resume_state(job_id).await;
         assert_eq!(devices(&resume), 1, "read from {}", legacy.display());
 
-        store.write_checkpoint(file(job_id, 2)).await.unwrap();
+        store.write_checkpoint(file(job_id, 2), true).await.unwrap();
         let (resume, _) = store.resume_state(job_id).await;
         assert_eq!(devices(&resume), 2, "the journal is newer");
 
@@ -294,8 +299,11 @@ mod tests {
             JobId::new_random(),
             JobId::new_random(),
         );
-        store.write_checkpoint(file(active, 1)).await.unwrap();
-        store.write_checkpoint(file(gone, 1)).await.unwrap();
+        store
+            .write_checkpoint(file(active, 1), false)
+            .await
+            .unwrap();
+        store.write_checkpoint(file(gone, 1), true).await.unwrap();
         let aside = store
             .checkpoints_dir()
             .join(format!("{unreadable}.jsonl.unreadable"));

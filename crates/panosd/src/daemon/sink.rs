@@ -1,6 +1,6 @@
 //! [`JobSink`]: what the daemon does with the engine's events for one job. Progress becomes
 //! `status/devices/<serial>.json` (and the HA pair's file), checkpoints become lines of
-//! `checkpoints/<job_id>.jsonl` (durable before the engine sends the command they announce),
+//! `checkpoints/<job_id>.jsonl` (synced before the engine sends the command they announce),
 //! audit records become lines under the `audit` log target, snapshots and reports become
 //! `validation/{pre_flight,post_flight}/<serial>_<timestamp>.json` records.
 //!
@@ -416,8 +416,10 @@ impl JobSink {
         self.write_statuses(devices, pair).await;
     }
 
-    /// Writes the checkpoint file; returns whether it was written.
+    /// Appends the checkpoint to the job's journal, synced when it announces a changing
+    /// command (a device has an intent); returns whether it was written.
     async fn save_checkpoint(&self, state: &SinkState) -> bool {
+        let announces = announces_a_command(&state.checkpoint);
         let file = CheckpointFile {
             schema_version: 1,
             job_id: self.job_id,
@@ -425,7 +427,7 @@ impl JobSink {
             pre_snapshots: state.pre_refs.clone(),
             updated_at: Utc::now(),
         };
-        match self.shared.store.write_checkpoint(file).await {
+        match self.shared.store.write_checkpoint(file, announces).await {
             Ok(()) => true,
             Err(err) => {
                 tracing::error!(%err, "cannot write the job checkpoint: a crash now would resume from an older point");
@@ -566,6 +568,14 @@ fn log_progress(p: &DeviceProgress, serial: &str, news: bool) {
             serial, step = %p.step, state, progress = p.progress, "{}", p.message
         );
     }
+}
+
+/// Whether `checkpoint` announces a changing command (a device has an intent): such a save
+/// must be on disk before the engine goes on.
+fn announces_a_command(checkpoint: &Option<JobCheckpoint>) -> bool {
+    checkpoint
+        .as_ref()
+        .is_some_and(|cp| cp.devices.iter().any(|d| d.intent.is_some()))
 }
 
 fn state_phase(checkpoint: &Option<JobCheckpoint>) -> Option<HaPhase> {
@@ -939,6 +949,21 @@ mod tests {
             "a snapshot without a report is kept at the end"
         );
         assert!(post[0]["report"].is_null());
+    }
+
+    /// Only a checkpoint with an intent (a command about to be sent) must be synced.
+    #[test]
+    fn a_checkpoint_with_an_intent_announces_a_command() {
+        let job_id = JobId::new_random();
+        let mut cp = checkpoint(job_id, false);
+        assert!(!announces_a_command(&None));
+        assert!(!announces_a_command(&Some(cp.clone())));
+        cp.devices[0].intent = Some(panos_upgrade::event::Intent {
+            action: panos_upgrade::event::Action::Install,
+            version: None,
+            jobs_high_water: None,
+        });
+        assert!(announces_a_command(&Some(cp)));
     }
 
     /// A checkpoint announced again unchanged is not written again; a changed one is.
