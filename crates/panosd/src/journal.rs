@@ -81,7 +81,7 @@ pub fn append(path: &Path, file: &CheckpointFile, sync: bool) -> Result<(), Queu
     let line = line(path, file)?;
     let mut journal = match OpenOptions::new().append(true).open(path) {
         Ok(journal) => journal,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return rewrite(path, file),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return write_anew(path, &line),
         Err(err) => return Err(QueueError::io("open the checkpoint journal", path, err)),
     };
     let len = journal
@@ -90,7 +90,7 @@ pub fn append(path: &Path, file: &CheckpointFile, sync: bool) -> Result<(), Queu
         .len();
     if len + line.len() as u64 > COMPACT_AT {
         drop(journal);
-        return rewrite(path, file);
+        return write_anew(path, &line);
     }
     journal
         .write_all(&line)
@@ -120,7 +120,7 @@ pub fn load(path: &Path) -> Result<Option<CheckpointFile>, String> {
                 file = %path.display(), bad_lines = journal.bad_lines, short_tail_bytes = journal.tail,
                 "checkpoint journal ends in a save a crash cut short; resuming from the last whole one"
             );
-            if let Err(err) = rewrite(path, last) {
+            if let Err(err) = line(path, last).and_then(|line| write_anew(path, &line)) {
                 tracing::warn!(%err, "cannot write the checkpoint journal anew");
             }
             Ok(journal.last)
@@ -154,9 +154,9 @@ fn line(path: &Path, file: &CheckpointFile) -> Result<Vec<u8>, QueueError> {
     Ok(line)
 }
 
-/// Writes the journal anew with `file` alone (temp + fsync + rename + fsync(dir)).
-fn rewrite(path: &Path, file: &CheckpointFile) -> Result<(), QueueError> {
-    atomic_write_mode(path, &line(path, file)?, SECRET_MODE)
+/// Writes the journal anew with `line` alone (temp + fsync + rename + fsync(dir)).
+fn write_anew(path: &Path, line: &[u8]) -> Result<(), QueueError> {
+    atomic_write_mode(path, line, SECRET_MODE)
 }
 
 #[cfg(test)]

@@ -60,14 +60,26 @@ struct SinkState {
 }
 
 impl SinkState {
-    /// When the first change held back may be written: the end of its device's interval.
+    /// When `serial`'s status file may next be written: the end of the interval after its last
+    /// write (`None`: never written by this sink, so at once).
+    fn due_at(&self, serial: &str) -> Option<tokio::time::Instant> {
+        self.written_at
+            .get(serial)
+            .map(|at| *at + PROGRESS_INTERVAL)
+    }
+
+    /// Whether `serial`'s status file may be written `now`.
+    fn is_due(&self, serial: &str, now: tokio::time::Instant) -> bool {
+        self.due_at(serial).is_none_or(|at| at <= now)
+    }
+
+    /// When the first change held back may be written.
     fn next_due(&self) -> Option<tokio::time::Instant> {
         self.unwritten
             .iter()
             .map(|serial| {
-                self.written_at
-                    .get(serial)
-                    .map_or_else(tokio::time::Instant::now, |at| *at + PROGRESS_INTERVAL)
+                self.due_at(serial)
+                    .unwrap_or_else(tokio::time::Instant::now)
             })
             .min()
     }
@@ -254,12 +266,7 @@ impl JobSink {
             let due: Vec<String> = state
                 .unwritten
                 .iter()
-                .filter(|serial| {
-                    state
-                        .written_at
-                        .get(*serial)
-                        .is_none_or(|at| now.duration_since(*at) >= PROGRESS_INTERVAL)
-                })
+                .filter(|serial| state.is_due(serial, now))
                 .cloned()
                 .collect();
             let (devices, pair) = state.take_writes(&due, now);
@@ -277,9 +284,8 @@ impl JobSink {
     pub async fn write_all(&self) {
         let mut state = self.state.lock().await;
         let serials: Vec<String> = state.devices.keys().cloned().collect();
-        let (devices, pair) = state.take_writes(&serials, tokio::time::Instant::now());
-        self.write_statuses(devices, state.pair.clone().or(pair))
-            .await;
+        let (devices, _) = state.take_writes(&serials, tokio::time::Instant::now());
+        self.write_statuses(devices, state.pair.clone()).await;
     }
 
     /// Writes the status files whose changes are held back (the job's last events may be
@@ -378,15 +384,13 @@ impl JobSink {
             DeviceState::Cancelled => status.manual_action = Some(p.message.clone()),
             _ => {}
         }
-        if *status != before {
+        let changed = *status != before;
+        if changed {
             let news = before.state != status.state
                 || before.step != status.step
                 || before.error != status.error
                 || before.manual_action != status.manual_action;
             log_progress(&p, &serial, news);
-        }
-        let changed = *status != before;
-        if changed {
             status.updated_at = Utc::now();
         }
         let urgent = urgent(&before, status);
@@ -403,11 +407,7 @@ impl JobSink {
             return;
         }
         let now = tokio::time::Instant::now();
-        let due = state
-            .written_at
-            .get(&serial)
-            .is_none_or(|at| now.duration_since(*at) >= PROGRESS_INTERVAL);
-        if !due && !urgent {
+        if !state.is_due(&serial, now) && !urgent {
             state.unwritten.insert(serial);
             self.held_back.notify_one();
             return;
@@ -721,10 +721,6 @@ mod tests {
     use panos_upgrade::event::{DeviceCheckpoint, SnapshotPhase};
 
     async fn sink(root: &std::path::Path) -> (JobSink, Store, JobId) {
-        sink_in(root).await
-    }
-
-    async fn sink_in(root: &std::path::Path) -> (JobSink, Store, JobId) {
         let store = Store::new(root);
         store.create().await.unwrap();
         let shared = Arc::new(Shared::new(
@@ -825,11 +821,10 @@ mod tests {
         })
         .await;
 
-        let (sink, store, _) = {
-            let tmp2 = tmp.path().join("second");
-            std::fs::create_dir_all(&tmp2).unwrap();
-            sink_in(&tmp2).await
-        };
+        // A second job (`self::sink`: the name is shadowed by the first job's sink here).
+        let second = tmp.path().join("second");
+        std::fs::create_dir_all(&second).unwrap();
+        let (sink, store, _) = self::sink(&second).await;
         sink.write_all().await;
         sink.emit(progress(DeviceState::Rebooting, Step::Restart, 70))
             .await;
