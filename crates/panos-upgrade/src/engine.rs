@@ -10,6 +10,7 @@ use crate::checks::PreSnapshots;
 use crate::error::UpgradeFailure;
 use crate::event::{DeviceCheckpoint, DeviceState, JobCheckpoint, ProgressSink, Step};
 use crate::job::{DeviceOutcome, DeviceReport, JobKind, JobOutcome, JobReport, UpgradeJob};
+use crate::learned::LearnedWaits;
 use crate::path::{UpgradePath, UpgradePaths};
 use crate::plan::{HopPlan, plan_path, suggest_path};
 use crate::run::{Fresh, Run, Stop};
@@ -25,14 +26,18 @@ pub struct EngineConfig {
     pub validation: panos_validation::ValidationConfig,
 }
 
-/// What a resumed job starts from: the last checkpoint, and the pre-upgrade snapshots already
-/// taken (so the comparison after the reboot still has its baseline).
+/// What a job starts from: when it resumes, its last checkpoint and the pre-upgrade snapshots
+/// already taken (so the comparison after the reboot still has its baseline); and what earlier
+/// jobs learned of how long restarts take.
 #[derive(Debug, Clone, Default)]
 pub struct ResumeState {
     /// The last checkpoint emitted by the engine for this job.
     pub checkpoint: Option<JobCheckpoint>,
     /// Pre-upgrade snapshots by device and hop.
     pub pre_snapshots: PreSnapshots,
+    /// The restart and chassis-ready times seen by model, shared with the other jobs (the
+    /// default learns from this job alone); the job adds what its devices show.
+    pub learned: LearnedWaits,
 }
 
 /// Runs `job` to its end and reports how every device ended. Never panics on device
@@ -63,6 +68,8 @@ pub async fn run_job<A: PanosApi, S: ProgressSink>(
         cancel,
         cp: checkpoint,
         hostnames: Vec::new(),
+        models: Default::default(),
+        learned: resume.learned,
         pre: resume.pre_snapshots,
         fresh: Default::default(),
     };
@@ -120,6 +127,7 @@ pub(crate) fn keep_prepared<A, S>(
     match prepared {
         Ok(prepared) => {
             run.hostnames[i] = Some(prepared.info.hostname.clone());
+            run.models.insert(i, prepared.info.model.clone());
             run.fresh.insert(
                 i,
                 Fresh {

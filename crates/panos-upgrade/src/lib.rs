@@ -16,6 +16,7 @@ pub mod event;
 pub mod ha;
 mod ha_state;
 pub mod job;
+pub mod learned;
 mod member;
 pub mod path;
 pub mod plan;
@@ -35,6 +36,7 @@ pub use job::{
     DeviceOutcome, DeviceReport, JobKind, JobOutcome, JobReport, PostflightPolicy, UpgradeJob,
     UpgradeOptions,
 };
+pub use learned::{LearnedWait, LearnedWaits};
 pub use path::{PathError, UpgradePath, UpgradePaths};
 pub use plan::{HopPlan, PathProblem, PathProblemKind, plan_path, suggest_path};
 pub use timing::Timing;

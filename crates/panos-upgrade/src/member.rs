@@ -67,6 +67,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         };
         let info = self.system_info_now(i, Step::Preflight).await?;
         self.hostnames[i] = Some(info.hostname.clone());
+        self.models.insert(i, info.model.clone());
         if info.sw_version == hop {
             return Ok(Some(info));
         }

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use crate::error::UpgradeFailure;
 use crate::event::{Action, Intent, ProgressSink, Step};
+use crate::learned::{LearnedWait, Looks};
 use crate::run::{Run, Stop};
 use crate::steps::refused_for_now;
 use crate::timing::WaitStop;
@@ -48,6 +49,8 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             .into());
         };
         let mut restart = Restart::Accepted;
+        // When this run's restart was accepted: the start of a wait the model may have shown.
+        let mut accepted_at = None;
         if !self.cp.devices[i].restart_sent {
             let resumed_intent = self.cp.devices[i]
                 .intent
@@ -65,21 +68,36 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
                 });
                 self.dev(i).restart_at = Some(chrono::Utc::now());
                 self.save().await;
-                if !self.send_restart(i, &version, false).await? {
+                if self.send_restart(i, &version, false).await? {
+                    accepted_at = Some(Instant::now());
+                } else {
                     restart = Restart::Unconfirmed;
                 }
             }
         }
-        self.enter(
-            i,
-            Step::WaitReboot,
-            format!("waiting for the device to come back on {version}"),
-        )
-        .await;
-        let info = self.wait_back_on(i, &version, restart).await?;
-        self.enter(i, Step::WaitReady, "waiting for chassis ready")
-            .await;
-        self.wait_chassis_ready(i).await?;
+        let looks = accepted_at.and_then(|at| self.looks(i, LearnedWait::Restart, at));
+        let mut message = format!("waiting for the device to come back on {version}");
+        if let Some((_, said)) = &looks {
+            message.push_str(said);
+        }
+        self.enter(i, Step::WaitReboot, message).await;
+        let info = self
+            .wait_back_on(i, &version, restart, looks.map(|(looks, _)| looks))
+            .await?;
+        let back_at = Instant::now();
+        if let Some(at) = accepted_at {
+            self.learn(&info.model, LearnedWait::Restart, at);
+        }
+        self.models.insert(i, info.model.clone());
+        let looks = self.looks(i, LearnedWait::ChassisReady, back_at);
+        let mut message = "waiting for chassis ready".to_owned();
+        if let Some((_, said)) = &looks {
+            message.push_str(said);
+        }
+        self.enter(i, Step::WaitReady, message).await;
+        self.wait_chassis_ready(i, looks.map(|(looks, _)| looks))
+            .await?;
+        self.learn(&info.model, LearnedWait::ChassisReady, back_at);
         if self.cancel.is_cancelled() {
             return Err(Stop::Cancelled {
                 manual_action: Some(format!(
@@ -89,6 +107,42 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             });
         }
         Ok(info)
+    }
+
+    /// When to look at device `i` during a `wait` that began at `start`, if its model has
+    /// shown how long the wait takes; with the words that tell the operator why the device
+    /// is left alone until then.
+    fn looks(&self, i: usize, wait: LearnedWait, start: Instant) -> Option<(Looks, String)> {
+        let model = self.models.get(&i)?;
+        let secs = self.learned.shortest(model, wait)?;
+        let looks = Looks::after(start, self.timing.scaled(secs));
+        let first = looks.first().saturating_duration_since(start);
+        let what = match wait {
+            LearnedWait::Restart => "to come back",
+            LearnedWait::ChassisReady => "to be ready",
+        };
+        tracing::debug!(
+            model,
+            ?wait,
+            secs,
+            "polls planned from the shortest wait seen"
+        );
+        // The scaled wait back in device seconds, as the operator reads them.
+        let first_secs = first.as_secs_f64() * self.timing.scale_or_one();
+        Some((
+            looks,
+            format!(
+                " ({model} devices took {} at the shortest {what}; first look in {})",
+                device_time(secs),
+                device_time(first_secs)
+            ),
+        ))
+    }
+
+    /// Records what a `wait` begun at `start` took on a device of `model`.
+    fn learn(&self, model: &str, wait: LearnedWait, start: Instant) {
+        let secs = start.elapsed().as_secs_f64() * self.timing.scale_or_one();
+        self.learned.record(model, wait, secs);
     }
 
     /// Sends the restart (the intent is already recorded). `Ok(true)`: accepted, recorded as
@@ -165,6 +219,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         i: usize,
         version: &SoftwareVersion,
         mut restart: Restart,
+        looks: Option<Looks>,
     ) -> Result<SystemInfo, Stop> {
         let serial = self.serial(i);
         let never = tokio_util::sync::CancellationToken::new();
@@ -181,7 +236,11 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let waiting = Instant::now();
         loop {
             // Cancellation is deliberately not honoured here: see restart_and_wait.
-            if let Err(stop) = poller.tick(&never).await {
+            let tick = match looks.and_then(|looks| looks.next(Instant::now())) {
+                Some(at) => poller.tick_at(at, &never).await,
+                None => poller.tick(&never).await,
+            };
+            if let Err(stop) = tick {
                 debug_assert_eq!(stop, WaitStop::TimedOut);
                 return Err(UpgradeFailure::new(
                     &serial,
@@ -304,11 +363,7 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
     /// `waiting` began: real time multiplied by the time scale (1 in production), plus a
     /// second of slack for the device's clock.
     fn since_restart(&self, i: usize, waiting: Instant) -> f64 {
-        let scale = if self.timing.scale.is_finite() && self.timing.scale > 0.0 {
-            self.timing.scale
-        } else {
-            1.0
-        };
+        let scale = self.timing.scale_or_one();
         let recorded = self.cp.devices[i]
             .restart_at
             .and_then(|at| (chrono::Utc::now() - at).to_std().ok())
@@ -316,28 +371,50 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         waiting.elapsed().max(recorded).as_secs_f64() * scale + 1.0
     }
 
-    async fn wait_chassis_ready(&mut self, i: usize) -> Result<(), Stop> {
+    /// Waits for `show chassis-ready` to say yes: asked at once, or at the `looks` the model
+    /// has shown, then every few seconds.
+    async fn wait_chassis_ready(&mut self, i: usize, looks: Option<Looks>) -> Result<(), Stop> {
         let serial = self.serial(i);
         let never = tokio_util::sync::CancellationToken::new();
         let mut poller = self
             .timing
             .settle_poller(self.timing.chassis_ready_timeout_secs);
+        let mut asked = false;
         loop {
+            // The first question goes at once, unless the model has shown it takes a while.
+            if asked || looks.is_some() {
+                let tick = match looks.and_then(|looks| looks.next(Instant::now())) {
+                    Some(at) => poller.tick_at(at, &never).await,
+                    None => poller.tick(&never).await,
+                };
+                if let Err(stop) = tick {
+                    return Err(self.stop_from_wait(
+                        i,
+                        stop,
+                        Step::WaitReady,
+                        "chassis ready",
+                        self.timing.chassis_ready_timeout_secs,
+                        "the device answers but its data plane is not ready: check `show \
+                         chassis-ready` and the system log on the device",
+                    ));
+                }
+            }
+            asked = true;
             if let Ok(true) = self.api.chassis_ready(&serial).await {
                 return Ok(());
             }
-            if let Err(stop) = poller.tick(&never).await {
-                return Err(self.stop_from_wait(
-                    i,
-                    stop,
-                    Step::WaitReady,
-                    "chassis ready",
-                    self.timing.chassis_ready_timeout_secs,
-                    "the device answers but its data plane is not ready: check `show \
-                     chassis-ready` and the system log on the device",
-                ));
-            }
         }
+    }
+}
+
+/// Device seconds as an operator reads them: `45 s`, `8 min 5 s`, `1 h 2 min`.
+fn device_time(secs: f64) -> String {
+    let secs = secs.max(0.0).round() as u64;
+    match (secs / 3600, secs % 3600 / 60, secs % 60) {
+        (0, 0, s) => format!("{s} s"),
+        (0, m, 0) => format!("{m} min"),
+        (0, m, s) => format!("{m} min {s} s"),
+        (h, m, _) => format!("{h} h {m} min"),
     }
 }
 
@@ -364,7 +441,17 @@ fn uptime_secs(text: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::uptime_secs;
+    use super::{device_time, uptime_secs};
+
+    #[test]
+    fn device_times_read_like_a_clock() {
+        assert_eq!(device_time(0.4), "0 s");
+        assert_eq!(device_time(45.0), "45 s");
+        assert_eq!(device_time(480.0), "8 min");
+        assert_eq!(device_time(485.4), "8 min 5 s");
+        assert_eq!(device_time(3720.0), "1 h 2 min");
+        assert_eq!(device_time(-3.0), "0 s");
+    }
 
     #[test]
     fn uptimes_as_devices_print_them() {

@@ -45,6 +45,10 @@ pub(crate) struct Run<'a, A, S> {
     pub cp: JobCheckpoint,
     /// Hostnames read so far, by device index.
     pub hostnames: Vec<Option<String>>,
+    /// Models read so far, by device index (for the waits learned by model).
+    pub models: HashMap<usize, String>,
+    /// Restart and chassis-ready times seen by model, shared with the daemon's other jobs.
+    pub learned: crate::learned::LearnedWaits,
     /// Pre-upgrade snapshots, for the post-upgrade comparison.
     pub pre: crate::checks::PreSnapshots,
     /// What each device (by index) answered moments ago, for the next steps that would ask

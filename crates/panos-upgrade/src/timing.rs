@@ -85,14 +85,18 @@ impl Default for Timing {
 }
 
 impl Timing {
-    /// A duration of `secs` seconds, divided by the scale.
-    pub fn scaled(&self, secs: f64) -> Duration {
-        let scale = if self.scale.is_finite() && self.scale > 0.0 {
+    /// The scale, or 1 when it is not a positive number.
+    pub fn scale_or_one(&self) -> f64 {
+        if self.scale.is_finite() && self.scale > 0.0 {
             self.scale
         } else {
             1.0
-        };
-        Duration::from_secs_f64((secs / scale).max(0.0))
+        }
+    }
+
+    /// A duration of `secs` seconds, divided by the scale.
+    pub fn scaled(&self, secs: f64) -> Duration {
+        Duration::from_secs_f64((secs / self.scale_or_one()).max(0.0))
     }
 
     /// A poller that gives up after `timeout_secs` (scaled).
@@ -187,6 +191,22 @@ impl Poller {
         tokio::select! {
             () = cancel.cancelled() => Err(WaitStop::Cancelled),
             () = tokio::time::sleep_until(wake) => Ok(()),
+        }
+    }
+
+    /// Sleeps until `at` (never past the deadline), for a poll planned at a known moment; the
+    /// growing interval of [`Poller::tick`] is left where it was.
+    pub async fn tick_at(
+        &mut self,
+        at: Instant,
+        cancel: &CancellationToken,
+    ) -> Result<(), WaitStop> {
+        if Instant::now() >= self.deadline {
+            return Err(WaitStop::TimedOut);
+        }
+        tokio::select! {
+            () = cancel.cancelled() => Err(WaitStop::Cancelled),
+            () = tokio::time::sleep_until(at.min(self.deadline)) => Ok(()),
         }
     }
 

@@ -230,6 +230,7 @@ fn load_resume(
         ResumeState {
             checkpoint: file.checkpoint,
             pre_snapshots: pre,
+            ..ResumeState::default()
         },
         file.pre_snapshots,
     ))

@@ -225,6 +225,7 @@ pub fn resume_state(sink: &MemorySink) -> ResumeState {
     ResumeState {
         checkpoint: sink.last_checkpoint(),
         pre_snapshots,
+        ..ResumeState::default()
     }
 }
 

@@ -7,6 +7,7 @@ mod cancel;
 mod common;
 mod faults;
 mod ha_pair;
+mod learned;
 mod lost_answers;
 mod property;
 mod resume;

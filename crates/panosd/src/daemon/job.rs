@@ -92,6 +92,12 @@ async fn run_inner<A: PanosApi + 'static>(run: JobRun<A>) {
     if let Some(secs) = job.options.reboot_timeout_secs {
         engine.timing.reboot_timeout_secs = secs;
     }
+    // Restart times learned from the daemon's earlier jobs: polls wait until the device can
+    // be back.
+    let resume = ResumeState {
+        learned: shared.learned.clone(),
+        ..resume
+    };
     let report: JobReport = sink
         .drive(panos_upgrade::run_job(
             &*api,

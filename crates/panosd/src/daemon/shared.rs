@@ -134,6 +134,8 @@ pub struct Shared {
     pub status_files: Mutex<()>,
     /// Where the metrics go (`daemon.metrics_file`, relative to the state directory).
     pub metrics_file: Option<std::path::PathBuf>,
+    /// How long restarts and chassis-ready waits took, by model, for every job to poll by.
+    pub learned: panos_upgrade::LearnedWaits,
 }
 
 impl Shared {
@@ -153,6 +155,7 @@ impl Shared {
             wake_scheduler: Notify::new(),
             status_files: Mutex::new(()),
             metrics_file: None,
+            learned: panos_upgrade::LearnedWaits::default(),
         }
     }
 

@@ -1,0 +1,108 @@
+//! Restart times learned by model: a device of a model seen restarting before is left alone
+//! until it can be back, then looked at twice, instead of polled every few seconds while it
+//! boots; the outcome is the same.
+
+use panos_sim::{Op, RequestRecord};
+use panos_upgrade::{
+    DeviceOutcome, Event, JobOutcome, LearnedWait, LearnedWaits, MemorySink, ResumeState,
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::common::{Lab, engine_config, firewall, paths, standalone_job};
+
+/// `serial`'s requests of `op` from its restart to its first chassis-ready question.
+fn during_reboot(log: &[RequestRecord], serial: &str, op: Op) -> Vec<RequestRecord> {
+    let mine: Vec<&RequestRecord> = log
+        .iter()
+        .filter(|r| r.target.as_deref() == Some(serial))
+        .collect();
+    let restart = mine
+        .iter()
+        .position(|r| r.op == Op::Restart)
+        .expect("a restart");
+    mine[restart + 1..]
+        .iter()
+        .take_while(|r| r.op != Op::ChassisReady)
+        .filter(|r| r.op == op)
+        .map(|r| (*r).clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_second_device_of_the_model_is_polled_when_it_can_be_back() {
+    let lab = Lab::start(vec![
+        firewall("0001A", "10.2.9"),
+        firewall("0002A", "10.2.9"),
+    ])
+    .await;
+    let paths = paths(r#"{"10.2.9": ["10.2.10"]}"#);
+    let learned = LearnedWaits::default();
+    let mut sinks = Vec::new();
+    for (id, serial) in [("j1", "0001A"), ("j2", "0002A")] {
+        let sink = MemorySink::default();
+        let report = panos_upgrade::run_job(
+            &lab.client,
+            &sink,
+            &engine_config(),
+            &paths,
+            &standalone_job(id, serial),
+            ResumeState {
+                learned: learned.clone(),
+                ..ResumeState::default()
+            },
+            CancellationToken::new(),
+        )
+        .await;
+        assert_eq!(report.outcome, JobOutcome::Completed, "{report:#?}");
+        assert_eq!(report.devices[0].outcome, DeviceOutcome::Upgraded);
+        assert_eq!(lab.version_of(serial), "10.2.10");
+        assert_eq!(lab.sent(serial, Op::Restart).len(), 1);
+        sinks.push(sink);
+    }
+
+    // What the first device showed: the simulated reboot (480 s, after 5 s of shutdown) and
+    // the minute until chassis ready, each seen no sooner than it happened.
+    let restart = learned
+        .shortest("PA-VM", LearnedWait::Restart)
+        .expect("learned from the first device");
+    assert!((485.0..900.0).contains(&restart), "{restart}");
+    let ready = learned
+        .shortest("PA-VM", LearnedWait::ChassisReady)
+        .expect("learned from the first device");
+    assert!((0.0..300.0).contains(&ready), "{ready}");
+
+    let log = lab.sim.requests();
+    let first = during_reboot(&log, "0001A", Op::ShowSystemInfo);
+    let second = during_reboot(&log, "0002A", Op::ShowSystemInfo);
+    // The first device was polled from 5 s on, growing to every 30 s; the second was first
+    // looked at after nine tenths of the first one's restart, and was back by its whole.
+    assert!(first.len() >= 6, "{} polls", first.len());
+    assert!(
+        (1..=3).contains(&second.len()),
+        "{} polls: {second:#?}",
+        second.len()
+    );
+    let restarted = log
+        .iter()
+        .find(|r| r.op == Op::Restart && r.target.as_deref() == Some("0002A"))
+        .expect("restart");
+    let first_look = second[0].sim_at.saturating_sub(restarted.sim_at);
+    assert!(
+        first_look.as_secs_f64() >= 0.9 * restart - 1.0,
+        "first look {first_look:?} after the restart, learned {restart} s"
+    );
+
+    // The operator is told why the device is left alone.
+    let said = sinks[1].events().into_iter().any(|e| match e {
+        Event::Progress(p) => {
+            p.message.contains("PA-VM devices took") && p.message.contains("first look in")
+        }
+        _ => false,
+    });
+    assert!(said, "the wait says what it learned");
+    let said_first = sinks[0].events().into_iter().any(|e| match e {
+        Event::Progress(p) => p.message.contains("first look in"),
+        _ => false,
+    });
+    assert!(!said_first, "nothing was learned before the first device");
+}
