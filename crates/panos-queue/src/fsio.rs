@@ -298,6 +298,19 @@ pub fn count_candidates(dir: &Path) -> Result<usize> {
     Ok(n)
 }
 
+/// The candidate file names of `dir` with their inode numbers, as listed (unsorted, no
+/// `stat`). A missing directory is empty.
+pub fn list_candidate_names(dir: &Path) -> Result<Vec<(std::ffi::OsString, u64)>> {
+    let mut out = Vec::new();
+    for_each_candidate(dir, |entry| {
+        out.push((
+            entry.file_name(),
+            std::os::unix::fs::DirEntryExt::ino(&entry),
+        ));
+    })?;
+    Ok(out)
+}
+
 /// [`list_candidates`] with each file's inode number, as the directory listing gives it
 /// (no `stat` per file).
 pub fn list_candidates_ino(dir: &Path) -> Result<Vec<(PathBuf, u64)>> {

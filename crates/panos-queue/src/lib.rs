@@ -33,7 +33,7 @@ pub use jobs::{ActiveJob, read_job_file};
 pub use layout::{DEFAULT_STATE_DIR, QueueFolder, STATE_DIR_ENV, StateDir, file_timestamp};
 pub use lock::{StateLock, read_lock_pid};
 pub use quarantine::{RejectedFile, Rejection, reason_path};
-pub use scan::{PendingIndex, PendingJob, Scan, UNFINISHED_GRACE};
+pub use scan::{PendingIndex, PendingJob, Scan, UNFINISHED_GRACE, merge_pending};
 pub use types::ProtocolFile;
 pub use types::command::{
     CancelTarget, Command, CommandAction, CommandKind, CommandResult, CommandStatus,

@@ -1,13 +1,15 @@
 //! Scanning `pending/`: [`StateDir::scan_pending`] and, for a daemon that rescans often,
 //! [`StateDir::scan_pending_with`] and its [`PendingIndex`] (only new or replaced files are
 //! read again, told by the inode number of the directory listing, so a rescan of a long
-//! backlog costs one directory read, not a `stat` per file). Also the reading of one candidate file shared with the command scan.
+//! backlog costs one directory read, not a `stat` per file), and [`StateDir::scan_pending_names`]
+//! for the few files a watcher named. Also the reading of one candidate file shared with the
+//! command scan.
 //!
 //! Order: higher `priority` first (default 0); then submission time (`submitted_at`, else the
 //! file's modification time), oldest first; then file name.
 
 use std::cmp::Reverse;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::error::Result;
-use crate::fsio::{ReadFailure, decode, list_candidates_ino, read_guarded};
+use crate::fsio::{ReadFailure, decode, is_candidate, list_candidate_names, read_guarded};
 use crate::layout::{QueueFolder, StateDir};
 use crate::quarantine::{RejectedFile, move_aside_or_log};
 use crate::types::job::Job;
@@ -192,15 +194,20 @@ impl StateDir {
     /// keeps the content first read here until it is claimed. A claim always re-reads the
     /// file it claimed, so the index never decides what runs.
     pub fn scan_pending_with(&self, index: &mut PendingIndex) -> Result<Scan<PendingJob>> {
-        let failed = self.queue_dir(QueueFolder::Failed);
         let mut scan = Scan::default();
         let mut seen = HashMap::with_capacity(index.known.len());
-        for (path, ino) in list_candidates_ino(&self.queue_dir(QueueFolder::Pending))? {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_owned();
+        let dir = self.queue_dir(QueueFolder::Pending);
+        for (name, ino) in list_candidate_names(&dir)? {
+            let name = match name.into_string() {
+                Ok(name) => name,
+                Err(raw) => {
+                    let failed = self.queue_dir(QueueFolder::Failed);
+                    let reason = "has a file name that is not UTF-8";
+                    scan.rejected
+                        .extend(move_aside_or_log(&dir.join(raw), &failed, reason));
+                    continue;
+                }
+            };
             if let Some((known_ino, known)) = index.known.remove(&name)
                 && known_ino == ino
             {
@@ -208,16 +215,65 @@ impl StateDir {
                 seen.insert(name, (ino, known));
                 continue;
             }
-            let refused = match read_candidate::<Job>(&path) {
-                Candidate::Gone => continue,
-                Candidate::Unfinished => {
-                    scan.deferred.push(path);
-                    continue;
-                }
-                Candidate::Refused(reason) => reason,
-                Candidate::Valid(job, meta) => match check_job_file(&name, &job)
-                    .and_then(|()| self.check_job_id_unused(&name))
-                {
+            self.read_pending(name, Some(ino), &mut seen, &mut scan);
+        }
+        index.known = seen;
+        sort_pending(&mut scan.items);
+        Ok(scan)
+    }
+
+    /// Reads the `pending/` files a file watcher reported by `names` (new, replaced or written
+    /// to), as [`StateDir::scan_pending_with`] would, and adds them to `index`: a name is read
+    /// again even when the index knows it, since the event says it changed. Returns the valid
+    /// ones in processing order, and which of those the index knew before (the caller holds
+    /// an older reading of them); names no longer in `pending/` (claimed, withdrawn) are
+    /// forgotten.
+    ///
+    /// Cheap for a burst of submissions into a long backlog (no directory listing); a full
+    /// scan now and then still catches anything a watcher missed.
+    pub fn scan_pending_names(
+        &self,
+        index: &mut PendingIndex,
+        names: impl IntoIterator<Item = String>,
+    ) -> (Scan<PendingJob>, Vec<String>) {
+        let mut scan = Scan::default();
+        let mut known_before = Vec::new();
+        let mut read: HashMap<String, (u64, PendingJob)> = HashMap::new();
+        for name in names {
+            if !is_candidate(std::ffi::OsStr::new(&name)) || read.contains_key(&name) {
+                continue;
+            }
+            if index.known.remove(&name).is_some() {
+                known_before.push(name.clone());
+            }
+            self.read_pending(name, None, &mut read, &mut scan);
+        }
+        index.known.extend(read);
+        sort_pending(&mut scan.items);
+        known_before.retain(|name| scan.items.iter().any(|p| &p.name == name));
+        (scan, known_before)
+    }
+
+    /// Reads `pending/<name>` into `scan` (valid, deferred or moved aside); a valid one is
+    /// added to `seen` when the inode read is `listed` (the one the directory listing showed;
+    /// `None`: whichever is there).
+    fn read_pending(
+        &self,
+        name: String,
+        listed: Option<u64>,
+        seen: &mut HashMap<String, (u64, PendingJob)>,
+        scan: &mut Scan<PendingJob>,
+    ) {
+        let path = self.queue_dir(QueueFolder::Pending).join(&name);
+        let refused = match read_candidate::<Job>(&path) {
+            Candidate::Gone => return,
+            Candidate::Unfinished => {
+                scan.deferred.push(path);
+                return;
+            }
+            Candidate::Refused(reason) => reason,
+            Candidate::Valid(job, meta) => {
+                match check_job_file(&name, &job).and_then(|()| self.check_job_id_unused(&name)) {
                     Ok(()) => {
                         let submitted_at = job.submitted_at.unwrap_or_else(|| modified(&meta));
                         let pending = PendingJob {
@@ -228,23 +284,54 @@ impl StateDir {
                         };
                         // Indexed only when the file read is the one listed: one replaced
                         // in between is read again at the next scan.
-                        if meta.ino() == ino {
-                            seen.insert(name, (ino, pending.clone()));
+                        if listed.is_none_or(|ino| meta.ino() == ino) {
+                            seen.insert(name, (meta.ino(), pending.clone()));
                         }
                         scan.items.push(pending);
-                        continue;
+                        return;
                     }
                     Err(reason) => reason,
-                },
-            };
-            scan.rejected
-                .extend(move_aside_or_log(&path, &failed, &refused));
-        }
-        index.known = seen;
-        scan.items.sort_by(|a, b| {
-            let key = |p: &PendingJob| (Reverse(p.job.effective_priority()), p.submitted_at);
-            key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
-        });
-        Ok(scan)
+                }
+            }
+        };
+        let failed = self.queue_dir(QueueFolder::Failed);
+        scan.rejected
+            .extend(move_aside_or_log(&path, &failed, &refused));
+    }
+}
+
+impl PendingIndex {
+    /// Forgets `name` (a file claimed from `pending/`), so a later file of that name is read.
+    pub fn forget(&mut self, name: &str) {
+        self.known.remove(name);
+    }
+}
+
+/// Processing order (see the module doc).
+fn processing_order(a: &PendingJob, b: &PendingJob) -> std::cmp::Ordering {
+    let key = |p: &PendingJob| (Reverse(p.job.effective_priority()), p.submitted_at);
+    key(a).cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
+}
+
+/// Sorts pending jobs into processing order.
+fn sort_pending(items: &mut [PendingJob]) {
+    items.sort_by(processing_order);
+}
+
+/// Merges the jobs of a [`StateDir::scan_pending_names`] into `waiting` (in processing
+/// order, as a scan returns them): the older readings of `replaced` are dropped, and each new
+/// one goes where the order puts it (for jobs submitted one after another, at the end).
+pub fn merge_pending(
+    waiting: &mut VecDeque<PendingJob>,
+    new: Vec<PendingJob>,
+    replaced: &[String],
+) {
+    if !replaced.is_empty() {
+        waiting.retain(|p| !replaced.contains(&p.name));
+    }
+    for item in new {
+        let at =
+            waiting.partition_point(|p| processing_order(p, &item) != std::cmp::Ordering::Greater);
+        waiting.insert(at, item);
     }
 }

@@ -50,10 +50,49 @@ pub enum Hint {
     Periodic,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Shared {
     wake: Notify,
     resync: AtomicBool,
+    /// Names of the candidate files events named since the last [`QueueWatcher::take_names`];
+    /// `None` once more than [`MAX_NAMES`] piled up (then only a scan will do).
+    names: std::sync::Mutex<Option<Vec<String>>>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            wake: Notify::new(),
+            resync: AtomicBool::new(false),
+            names: std::sync::Mutex::new(Some(Vec::new())),
+        }
+    }
+}
+
+/// The most file names kept between two [`QueueWatcher::take_names`].
+const MAX_NAMES: usize = 10_000;
+
+impl Shared {
+    /// Notes the candidate file names of `event`.
+    fn note_names(&self, event: &Event) {
+        let mut names = self.names.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(list) = names.as_mut() else {
+            return;
+        };
+        for path in &event.paths {
+            let Some(name) = path.file_name().filter(|n| is_candidate(n)) else {
+                continue;
+            };
+            match name.to_str() {
+                Some(name) if list.len() < MAX_NAMES => list.push(name.to_owned()),
+                // Too many, or not UTF-8 (a scan moves it aside): scan.
+                _ => {
+                    *names = None;
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Rescan hints for one or more directories (see the module doc).
@@ -122,6 +161,7 @@ impl QueueWatcher {
             }
             Ok(event) => {
                 if relevant(&event) {
+                    sink.note_names(&event);
                     sink.wake.notify_one();
                 }
             }
@@ -168,7 +208,21 @@ impl QueueWatcher {
     /// Wakes [`QueueWatcher::next`] as an event would (e.g. after a job finished, so a
     /// waiting job can be claimed without waiting for the period).
     pub fn wake(&self) {
+        // Not an event with names: the loop scans.
+        *self.shared.names.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.shared.wake.notify_one();
+    }
+
+    /// The names of the files that events reported new or changed since the last call, for
+    /// a loop that reads just those after a [`Hint::Changed`]
+    /// ([`StateDir::scan_pending_names`]); empty when the events were taken by the previous
+    /// call. `None` when it must scan the whole directory instead: no watcher, a
+    /// [`QueueWatcher::wake`], or too many names (every name reported is then dropped, and
+    /// the next call starts a new list).
+    pub fn take_names(&self) -> Option<Vec<String>> {
+        let mut names = self.shared.names.lock().unwrap_or_else(|p| p.into_inner());
+        let taken = names.replace(Vec::new());
+        self.watcher.as_ref().and(taken)
     }
 
     /// Waits for the next reason to rescan. Cancel-safe: use it in `tokio::select!`.
@@ -217,6 +271,18 @@ mod tests {
             .await
             .expect("a hint within 20 s");
         assert_eq!(hint, Hint::Changed);
+        // The events name the file; the temp file is no candidate.
+        let names = watcher.take_names().expect("named");
+        assert!(
+            !names.is_empty() && names.iter().all(|n| n == "x.json"),
+            "{names:?}"
+        );
+        assert_eq!(watcher.take_names(), Some(Vec::new()), "taken");
+        // A wake names nothing: the loop must scan.
+        watcher.wake();
+        assert_eq!(watcher.next().await, Hint::Changed);
+        assert_eq!(watcher.take_names(), None);
+        assert_eq!(watcher.take_names(), Some(Vec::new()));
     }
 
     #[tokio::test]
@@ -227,6 +293,7 @@ mod tests {
         assert_eq!(watcher.next().await, Hint::Periodic);
         watcher.wake();
         assert_eq!(watcher.next().await, Hint::Changed);
+        assert_eq!(watcher.take_names(), None, "no watcher: always scan");
     }
 
     #[test]

@@ -367,6 +367,63 @@ fn an_index_rereads_only_changed_files_and_forgets_removed_ones() {
     assert_eq!(state.scan_pending_with(&mut index).unwrap().items.len(), 1);
 }
 
+/// What a watcher names is read by name and merged into the waiting jobs in queue order; a
+/// replaced file's older reading is dropped; a bad one is moved aside like a scan does; the
+/// result equals a full scan's.
+#[test]
+fn files_named_by_the_watcher_are_read_and_merged_in_queue_order() {
+    let (_tmp, state) = state();
+    let mut index = panos_queue::PendingIndex::default();
+    let base = Utc::now() - Duration::minutes(10);
+    let at = |minutes: i64, mut j: Job| {
+        j.submitted_at = Some(base + Duration::minutes(minutes));
+        j
+    };
+    let (a, c) = (at(1, job(&["0001"])), at(3, job(&["0003"])));
+    state.submit_job(&a).unwrap();
+    let path_c = state.submit_job(&c).unwrap();
+    let mut waiting: std::collections::VecDeque<_> =
+        state.scan_pending_with(&mut index).unwrap().items.into();
+
+    // Arrived since: b (between a and c), an urgent d (first), c replaced, a bad file, and a
+    // name that is gone again.
+    let b = at(2, job(&["0002"]));
+    let mut d = at(4, job(&["0004"]));
+    d.priority = Some(10);
+    let mut c2 = c.clone();
+    c2.dry_run = true;
+    let name = |j: &Job| format!("{}.json", j.job_id);
+    state.submit_job(&b).unwrap();
+    state.submit_job(&d).unwrap();
+    panos_queue::write_json(&path_c, &c2).unwrap();
+    let bad = format!("{}.json", JobId::new_random());
+    fs::write(state.job_path(QueueFolder::Pending, &bad), b"{not json").unwrap();
+    let names = vec![
+        name(&b),
+        name(&d),
+        name(&c),
+        bad.clone(),
+        format!("{}.json", JobId::new_random()),
+        ".x.json.tmp".to_owned(),
+        name(&b),
+    ];
+    let (scan, replaced) = state.scan_pending_names(&mut index, names);
+    assert_eq!(scan.items.len(), 3, "b, d and the new c, each once");
+    assert_eq!(replaced, [name(&c)]);
+    assert_eq!(scan.rejected.len(), 1);
+    assert!(!state.job_path(QueueFolder::Pending, &bad).exists());
+    panos_queue::merge_pending(&mut waiting, scan.items, &replaced);
+
+    let order: Vec<_> = waiting.iter().map(|p| p.job.job_id).collect();
+    assert_eq!(order, [d.job_id, a.job_id, b.job_id, c.job_id]);
+    assert!(waiting[3].job.dry_run, "c's new reading");
+    let full = state.scan_pending().unwrap().items;
+    assert_eq!(Vec::from(waiting), full, "the same as a full scan");
+    // The index holds them all: a scan with it reads nothing again.
+    let again = state.scan_pending_with(&mut index).unwrap();
+    assert_eq!(again.items, full);
+}
+
 #[test]
 fn a_file_still_being_written_in_place_is_deferred_then_taken_or_refused() {
     let (_tmp, state) = state();

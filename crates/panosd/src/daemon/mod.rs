@@ -230,6 +230,7 @@ async fn serve<A: PanosApi + 'static>(
             rescan,
             heartbeat: Arc::clone(&heartbeat),
             index: panos_queue::PendingIndex::default(),
+            arrived: Vec::new(),
             waiting: None,
         }
         .run(),

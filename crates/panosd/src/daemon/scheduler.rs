@@ -6,11 +6,13 @@
 //! before it, but never a later job for the same device (its devices are reserved in queue
 //! order during each pass).
 //!
-//! A pass after a job ended works from the jobs found by the last scan; `pending/` is scanned
-//! again only when the watcher saw a file arrive or change, and at least every rescan
-//! interval. A scan reads only the job files that are new or replaced (a [`PendingIndex`]).
-//! So a backlog of thousands of waiting jobs costs neither a directory read per job that ends
-//! nor a slower pickup of a new one; a claim re-reads its file, so a stale entry is harmless.
+//! A pass after a job ended works from the jobs found by the last scan. A file the watcher
+//! reports new or changed is read by its name and added to them in queue order; `pending/`
+//! is scanned whole at start, when the watcher cannot name what changed (an overflow, an
+//! error, no watcher), and at least every rescan interval. A scan reads only the job files
+//! that are new or replaced (a [`PendingIndex`]). So a backlog of thousands of waiting jobs
+//! costs neither a directory read per job that ends nor per job submitted, nor a slower
+//! pickup of a new one; a claim re-reads its file, so a stale entry is harmless.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use panos_client::PanosApi;
-use panos_queue::{ActiveJob, DaemonState, PendingIndex, PendingJob};
+use panos_queue::{ActiveJob, DaemonState, Hint, PendingIndex, PendingJob, Scan, merge_pending};
 use tokio_util::sync::CancellationToken;
 
 use super::job::{JobRun, device_worker};
@@ -45,7 +47,9 @@ pub struct Scheduler<A> {
     /// The pending jobs already read.
     pub index: PendingIndex,
     /// The jobs of the last scan not claimed since, in queue order; `None`: scan.
-    pub waiting: Option<Vec<PendingJob>>,
+    pub waiting: Option<VecDeque<PendingJob>>,
+    /// Files the watcher reported new or changed since, to read and add to `waiting`.
+    pub arrived: Vec<String>,
 }
 
 impl<A: PanosApi + 'static> Scheduler<A> {
@@ -70,8 +74,17 @@ impl<A: PanosApi + 'static> Scheduler<A> {
             }
             tokio::select! {
                 () = self.stop.cancelled() => break,
-                // A file arrived or changed (or the watcher's own period passed): scan.
-                _ = watcher.next() => self.waiting = None,
+                // A file arrived or changed: read it (all of them when the watcher cannot
+                // name them, or its own period passed).
+                hint = watcher.next() => match (hint, watcher.take_names()) {
+                    (Hint::Changed, Some(names)) if self.waiting.is_some() => {
+                        self.arrived.extend(names);
+                    }
+                    _ => {
+                        self.waiting = None;
+                        self.arrived.clear();
+                    }
+                },
                 // A job ended: its slot and devices are free for a job already known.
                 () = self.shared.wake_scheduler.notified() => {}
                 // Quiet for a rescan interval: the top of the loop scans again.
@@ -98,11 +111,37 @@ impl<A: PanosApi + 'static> Scheduler<A> {
         }
     }
 
-    /// The waiting jobs in queue order: the last scan's, or a new scan's.
-    async fn waiting_jobs(&mut self) -> Option<Vec<PendingJob>> {
-        if let Some(waiting) = self.waiting.take() {
-            return Some(waiting);
+    /// The waiting jobs in queue order: the last scan's with the files that arrived since,
+    /// or a new scan's.
+    async fn waiting_jobs(&mut self) -> Option<VecDeque<PendingJob>> {
+        if let Some(mut waiting) = self.waiting.take() {
+            if self.arrived.is_empty() {
+                return Some(waiting);
+            }
+            let names = std::mem::take(&mut self.arrived);
+            let mut index = std::mem::take(&mut self.index);
+            let read = self
+                .shared
+                .store
+                .io(move |dir| {
+                    let (scan, replaced) = dir.scan_pending_names(&mut index, names);
+                    Ok((scan, replaced, index))
+                })
+                .await;
+            match read {
+                Ok((scan, replaced, index)) => {
+                    self.index = index;
+                    self.count_rejected(&scan);
+                    merge_pending(&mut waiting, scan.items, &replaced);
+                    return Some(waiting);
+                }
+                Err(err) => {
+                    // The index went with the failed task: a full scan rebuilds it.
+                    tracing::warn!(%err, "cannot read the new job files; scanning queue/pending/");
+                }
+            }
         }
+        self.arrived.clear();
         let mut index = std::mem::take(&mut self.index);
         let scanned = self
             .shared
@@ -126,33 +165,39 @@ impl<A: PanosApi + 'static> Scheduler<A> {
                 return None;
             }
         };
-        if !scan.rejected.is_empty() {
-            for rejected in &scan.rejected {
-                tracing::warn!(
-                    file = %rejected.from.display(), moved_to = %rejected.to.display(),
-                    reason = %rejected.reason, "malformed job file moved aside"
-                );
-            }
-            let n = scan.rejected.len() as u64;
-            self.shared.count(|c| c.files_rejected += n);
+        self.count_rejected(&scan);
+        Some(scan.items.into())
+    }
+
+    /// Logs and counts the files a scan moved aside.
+    fn count_rejected(&self, scan: &Scan<PendingJob>) {
+        if scan.rejected.is_empty() {
+            return;
         }
-        Some(scan.items)
+        for rejected in &scan.rejected {
+            tracing::warn!(
+                file = %rejected.from.display(), moved_to = %rejected.to.display(),
+                reason = %rejected.reason, "malformed job file moved aside"
+            );
+        }
+        let n = scan.rejected.len() as u64;
+        self.shared.count(|c| c.files_rejected += n);
     }
 
     async fn claim_pending(&mut self) {
-        let Some(waiting) = self.waiting_jobs().await else {
+        let Some(mut waiting) = self.waiting_jobs().await else {
             return;
         };
-        let mut kept = Vec::with_capacity(waiting.len());
         let now = Utc::now();
         let mut reserved: BTreeSet<String> = self.shared.busy_devices();
-        let mut jobs = waiting.into_iter();
-        while let Some(pending) = jobs.next() {
+        // In place: a pass that claims the first job and stops at a full house costs the
+        // same with ten jobs waiting as with ten thousand.
+        let mut at = 0;
+        while at < waiting.len() {
             if self.stop.is_cancelled() || self.shared.paused() {
-                kept.push(pending);
-                kept.extend(jobs);
                 break;
             }
+            let pending = &waiting[at];
             let serials: Vec<String> = pending
                 .job
                 .devices
@@ -162,12 +207,15 @@ impl<A: PanosApi + 'static> Scheduler<A> {
             let blocked = serials.iter().any(|s| reserved.contains(s));
             reserved.extend(serials.iter().cloned());
             if blocked || !pending.job.is_due(now) {
-                kept.push(pending);
+                at += 1;
                 continue;
             }
             let Some(permit) = self.shared.workers.try_acquire() else {
-                kept.push(pending);
-                kept.extend(jobs);
+                break;
+            };
+            // Out of the waiting jobs whatever the claim gives: claimed, gone, or failing (a
+            // later scan finds it again).
+            let Some(pending) = waiting.remove(at) else {
                 break;
             };
             // Registered before the claim, so a cancel command arriving meanwhile finds it.
@@ -201,6 +249,7 @@ impl<A: PanosApi + 'static> Scheduler<A> {
                         super::job::file_unrun(&self.shared, active.job, reason).await;
                         continue;
                     }
+                    self.index.forget(&pending.name);
                     tracing::info!(job_id = %active.job.job_id, "job claimed");
                     self.spawn(active, permit, cancel).await;
                 }
@@ -213,7 +262,7 @@ impl<A: PanosApi + 'static> Scheduler<A> {
                 }
             }
         }
-        self.waiting = Some(kept);
+        self.waiting = Some(waiting);
     }
 
     async fn start(&self, active: ActiveJob, permit: tokio::sync::OwnedSemaphorePermit) {
