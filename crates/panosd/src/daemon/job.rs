@@ -115,6 +115,7 @@ async fn run_inner<A: PanosApi + 'static>(run: JobRun<A>) {
     let user_cancel = shared.cancelled_by_user(job_id);
     if stop.is_cancelled() && !user_cancel && report.outcome == panos_upgrade::JobOutcome::Cancelled
     {
+        sink.flush_checkpoint().await;
         tracing::info!(
             "daemon stopping: the job stays in queue/active/ and resumes from its checkpoint at the next start"
         );

@@ -7,7 +7,8 @@
 //! A snapshot's record is written once, with the report that follows it (the engine computes
 //! the report right after the snapshot, sending nothing in between); a snapshot without a
 //! report is written before the next checkpoint, or at the end of the job. A pre-flight
-//! record is durable, and the checkpoint names it, before the engine goes on.
+//! record is durable before the engine goes on, and every checkpoint written after it names
+//! it (so the one announcing the next command does).
 //!
 //! A device's status file is written at most once every [`PROGRESS_INTERVAL`]: a change
 //! within the interval after a write (a new state, step, progress, message) waits for its end,
@@ -15,6 +16,13 @@
 //! than an interval behind and states that follow one another quickly cost one write. A new
 //! `error` or `manual_action`, or another job, is written at once; [`JobSink::flush`] writes
 //! whatever still waits when the job ends. The HA pair's file is written with its members'.
+//!
+//! A checkpoint that announces a command (a device has an intent) is appended and synced at
+//! once. One that announces nothing is held back up to [`CHECKPOINT_DELAY`] and written then,
+//! unless a newer one replaces it first (an announcing one, written with the state it holds):
+//! a crash loses at most that second of reads and waits, which the resumed job redoes, as a
+//! power cut losing the unsynced saves would. [`JobSink::flush_checkpoint`] writes it when the
+//! job stays to resume.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -35,6 +43,9 @@ use super::shared::Shared;
 use crate::logging::AUDIT_TARGET;
 use crate::store::{CheckpointFile, PreSnapshotRef};
 
+/// How long a checkpoint that announces nothing may wait before it is written.
+pub const CHECKPOINT_DELAY: Duration = Duration::from_secs(1);
+
 /// The shortest time between two writes of a device's status file (but for an error, a
 /// manual action or another job, which are written at once).
 pub const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
@@ -53,6 +64,8 @@ struct SinkState {
     /// Whether `checkpoint` and `pre_refs` are what the checkpoint file holds: the engine
     /// announces the same checkpoint again at some steps, and a repeat needs no write.
     checkpoint_saved: bool,
+    /// Since when a checkpoint that announces nothing waits to be written.
+    checkpoint_held_since: Option<tokio::time::Instant>,
     /// When each device's status file was last written by this sink.
     written_at: BTreeMap<String, tokio::time::Instant>,
     /// Devices whose status holds changes not written yet.
@@ -73,7 +86,7 @@ impl SinkState {
         self.due_at(serial).is_none_or(|at| at <= now)
     }
 
-    /// When the first change held back may be written.
+    /// When the first change held back (a status, the checkpoint) may be written.
     fn next_due(&self) -> Option<tokio::time::Instant> {
         self.unwritten
             .iter()
@@ -81,7 +94,14 @@ impl SinkState {
                 self.due_at(serial)
                     .unwrap_or_else(tokio::time::Instant::now)
             })
+            .chain(self.checkpoint_due_at())
             .min()
+    }
+
+    /// When the checkpoint held back is to be written.
+    fn checkpoint_due_at(&self) -> Option<tokio::time::Instant> {
+        self.checkpoint_held_since
+            .map(|since| since + CHECKPOINT_DELAY)
     }
 
     /// Takes `serials` out of the held-back set as written `now`: their status files as they
@@ -214,6 +234,7 @@ impl JobSink {
             roles,
             // Resumed from the file, or nothing yet (the first checkpoint is written).
             checkpoint_saved: true,
+            checkpoint_held_since: None,
             written_at: BTreeMap::new(),
             unwritten: BTreeSet::new(),
         };
@@ -271,6 +292,9 @@ impl JobSink {
                 .collect();
             let (devices, pair) = state.take_writes(&due, now);
             self.write_statuses(devices, pair).await;
+            if state.checkpoint_due_at().is_some_and(|at| at <= now) {
+                self.write_checkpoint(&mut state).await;
+            }
         }
     }
 
@@ -278,6 +302,14 @@ impl JobSink {
     /// job).
     pub async fn roles(&self) -> BTreeMap<String, String> {
         self.state.lock().await.roles.clone()
+    }
+
+    /// Writes the checkpoint held back, if any: the job stays in `active/` to resume from it.
+    pub async fn flush_checkpoint(&self) {
+        let mut state = self.state.lock().await;
+        if state.checkpoint_held_since.is_some() {
+            self.write_checkpoint(&mut state).await;
+        }
     }
 
     /// Writes every device's status file (and the pair's) as they are now.
@@ -416,9 +448,31 @@ impl JobSink {
         self.write_statuses(devices, pair).await;
     }
 
+    /// Saves the checkpoint: appended to the job's journal and synced at once when it
+    /// announces a changing command (a device has an intent), else held back for the writer
+    /// (see the module doc).
+    async fn save_checkpoint(&self, state: &mut SinkState) {
+        if announces_a_command(&state.checkpoint) {
+            self.write_checkpoint(state).await;
+            return;
+        }
+        state.checkpoint_saved = false;
+        if state.checkpoint_held_since.is_none() {
+            state.checkpoint_held_since = Some(tokio::time::Instant::now());
+            self.held_back.notify_one();
+        }
+    }
+
+    /// Appends the checkpoint to the job's journal (synced when it announces a command); it
+    /// replaces any held back.
+    async fn write_checkpoint(&self, state: &mut SinkState) {
+        state.checkpoint_held_since = None;
+        state.checkpoint_saved = self.append_checkpoint(state).await;
+    }
+
     /// Appends the checkpoint to the job's journal, synced when it announces a changing
-    /// command (a device has an intent); returns whether it was written.
-    async fn save_checkpoint(&self, state: &SinkState) -> bool {
+    /// command; returns whether it was written.
+    async fn append_checkpoint(&self, state: &SinkState) -> bool {
         let announces = announces_a_command(&state.checkpoint);
         let file = CheckpointFile {
             schema_version: 1,
@@ -545,7 +599,7 @@ impl JobSink {
                         hop_index,
                         file: relative,
                     });
-                    state.checkpoint_saved = self.save_checkpoint(state).await;
+                    self.save_checkpoint(state).await;
                 }
             }
         }
@@ -651,7 +705,7 @@ impl ProgressSink for JobSink {
                 self.write_held(&mut state, None).await;
                 state.checkpoint = Some(checkpoint);
                 state.learn_roles();
-                state.checkpoint_saved = self.save_checkpoint(&state).await;
+                self.save_checkpoint(&mut state).await;
             }
             Event::Audit(record) => {
                 let line = crate::audit::AuditLine {
@@ -930,6 +984,9 @@ mod tests {
         assert_eq!(pre.len(), 1);
         assert_eq!(pre[0]["report"]["target"], "11.1.6");
         assert_eq!(pre[0]["snapshot"]["serial"], "0001");
+        let (_, refs) = store.resume_state(job_id).await;
+        assert!(refs.is_empty(), "a checkpoint that announces nothing waits");
+        sink.flush_checkpoint().await;
         let (resume, refs) = store.resume_state(job_id).await;
         assert_eq!(refs.len(), 1, "the checkpoint names the record");
         assert_eq!(resume.pre_snapshots.len(), 1, "and it loads back");
@@ -974,14 +1031,62 @@ mod tests {
         };
         sink.emit(Event::Checkpoint(checkpoint(job_id, false)))
             .await;
+        sink.flush_checkpoint().await;
         let first = written_at();
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         sink.emit(Event::Checkpoint(checkpoint(job_id, false)))
             .await;
+        sink.flush_checkpoint().await;
         assert_eq!(written_at(), first, "the same checkpoint: no new write");
         sink.emit(Event::Checkpoint(checkpoint(job_id, true))).await;
+        sink.flush_checkpoint().await;
         assert_ne!(written_at(), first, "a changed checkpoint is written");
         let (resume, _) = store.resume_state(job_id).await;
         assert!(resume.checkpoint.unwrap().devices[0].installed);
+    }
+
+    /// A checkpoint with an intent is on disk when `emit` returns; one without waits for the
+    /// writer beside the engine (or a newer one with an intent, which carries its state).
+    #[tokio::test]
+    async fn a_checkpoint_that_announces_nothing_waits_for_the_writer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (sink, store, job_id) = sink(tmp.path()).await;
+        let file = store.checkpoint_path(job_id);
+        let lines = || {
+            std::fs::read(&file).map_or(0, |bytes| bytes.iter().filter(|b| **b == b'\n').count())
+        };
+        let mut announcing = checkpoint(job_id, false);
+        announcing.devices[0].intent = Some(panos_upgrade::event::Intent {
+            action: panos_upgrade::event::Action::Install,
+            version: None,
+            jobs_high_water: None,
+        });
+        sink.drive(async {
+            sink.emit(Event::Checkpoint(checkpoint(job_id, false)))
+                .await;
+            assert_eq!(lines(), 0, "held back");
+            sink.emit(Event::Checkpoint(announcing.clone())).await;
+            assert_eq!(
+                lines(),
+                1,
+                "an intent is written at once, the held one with it"
+            );
+            sink.emit(Event::Checkpoint(checkpoint(job_id, true))).await;
+            assert_eq!(lines(), 1, "held back");
+            // The writer writes it once its delay has passed, with no flush.
+            let waited = tokio::time::Instant::now();
+            while lines() < 2 {
+                assert!(
+                    waited.elapsed() < CHECKPOINT_DELAY * 20,
+                    "the writer never wrote the held checkpoint"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            assert!(waited.elapsed() >= CHECKPOINT_DELAY / 2);
+        })
+        .await;
+        let (resume, _) = store.resume_state(job_id).await;
+        let resumed = resume.checkpoint.unwrap();
+        assert!(resumed.devices[0].installed && resumed.devices[0].intent.is_none());
     }
 }
