@@ -92,7 +92,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn http_ok(&self) -> bool {
+    /// Whether the HTTP status, when known, is a 2xx.
+    pub(crate) fn http_ok(&self) -> bool {
         self.http_status
             .is_none_or(|status| (200..300).contains(&status))
     }

@@ -21,6 +21,7 @@ mod managed;
 mod network;
 mod outline;
 mod route_json;
+mod scan;
 mod software;
 
 pub use device::{
@@ -148,13 +149,21 @@ impl<'a, 'i, const N: usize> Row<'a, 'i, N> {
         debug_assert!(at.is_some(), "{name} is not a field of this row");
         at.and_then(|at| self.fields[at])
     }
+}
 
-    /// As [`text_ref`].
-    fn text_ref(&self, name: &str) -> Option<Cow<'a, str>> {
+impl<const N: usize> Fields for Row<'_, '_, N> {
+    fn text_ref(&self, name: &str) -> Option<Cow<'_, str>> {
         self.field(name)
             .map(trimmed_text)
             .filter(|text| !text.is_empty())
     }
+}
+
+/// The fields of one table row by name, however the answer was read: as [`Row`] finds them
+/// in the document, or as [`scan`] read them.
+trait Fields {
+    /// As [`text_ref`].
+    fn text_ref(&self, name: &str) -> Option<Cow<'_, str>>;
 
     /// As [`text_of`].
     fn text_of(&self, name: &str) -> Option<String> {

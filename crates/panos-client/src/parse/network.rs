@@ -3,11 +3,10 @@
 
 use std::borrow::Cow;
 
-use roxmltree::Node;
-
 use super::device::required;
 use super::envelope::open;
-use super::{Ctx, Row, child, children, number_of, path, route_json, trimmed_text};
+use super::scan::{self, Table};
+use super::{Ctx, Fields, Row, child, children, number_of, path, route_json, trimmed_text};
 use crate::error::ClientError;
 use crate::model::{ArpEntry, ArpTable, Route, RouteTable, RoutingEngine, SessionInfo};
 
@@ -56,6 +55,22 @@ pub(crate) fn routes(
     xml: &str,
     engine: RoutingEngine,
 ) -> Result<RouteTable, ClientError> {
+    if engine == RoutingEngine::Legacy
+        && let Some(table) = scan::read(ctx, xml, &ROUTE_TABLE)
+    {
+        let routes = table.rows.iter().map(legacy_route).collect();
+        return Ok(RouteTable { engine, routes });
+    }
+    routes_from_document(ctx, xml, engine)
+}
+
+/// [`routes`] through the whole document: for the advanced routing engine, and for answers
+/// [`scan`] leaves.
+pub(super) fn routes_from_document(
+    ctx: &Ctx<'_>,
+    xml: &str,
+    engine: RoutingEngine,
+) -> Result<RouteTable, ClientError> {
     let response = open(ctx, xml)?;
     let Some(result) = response.result() else {
         return Ok(RouteTable {
@@ -64,7 +79,9 @@ pub(crate) fn routes(
         });
     };
     let routes = match engine {
-        RoutingEngine::Legacy => children(result, "entry").map(legacy_route).collect(),
+        RoutingEngine::Legacy => children(result, "entry")
+            .map(|entry| legacy_route(&Row::new(entry, ROUTE_FIELDS)))
+            .collect(),
         RoutingEngine::Advanced => match child(result, "json") {
             Some(json) => advanced_routes(ctx, &trimmed_text(json), xml)?,
             None => Vec::new(),
@@ -85,8 +102,15 @@ const ROUTE_FIELDS: [&str; 8] = [
     "age",
 ];
 
-fn legacy_route(entry: Node<'_, '_>) -> Route {
-    let row = Row::new(entry, ROUTE_FIELDS);
+/// The legacy route table's rows, for [`scan`].
+pub(super) static ROUTE_TABLE: Table<0, 8> = Table {
+    rows_at: &["result"],
+    heading_at: 0,
+    heading: [],
+    fields: ROUTE_FIELDS,
+};
+
+fn legacy_route(row: &impl Fields) -> Route {
     Route {
         router: row.text_of("virtual-router").unwrap_or_default(),
         destination: row.text_of("destination").unwrap_or_default(),
@@ -199,12 +223,28 @@ pub fn parse_arp(xml: &str) -> Result<ArpTable, ClientError> {
 }
 
 pub(crate) fn arp(ctx: &Ctx<'_>, xml: &str) -> Result<ArpTable, ClientError> {
+    match scan::read(ctx, xml, &ARP_TABLE) {
+        Some(table) => Ok(ArpTable {
+            max: table.heading.number_of("max"),
+            total: table.heading.number_of("total"),
+            entries: table.rows.iter().map(arp_entry).collect(),
+        }),
+        None => arp_from_document(ctx, xml),
+    }
+}
+
+/// [`arp`] through the whole document: for answers [`scan`] leaves.
+pub(super) fn arp_from_document(ctx: &Ctx<'_>, xml: &str) -> Result<ArpTable, ClientError> {
     let response = open(ctx, xml)?;
     let Some(result) = response.result() else {
         return Ok(ArpTable::default());
     };
     let entries = path(result, &["entries"])
-        .map(|entries| children(entries, "entry").map(arp_entry).collect())
+        .map(|entries| {
+            children(entries, "entry")
+                .map(|entry| arp_entry(&Row::new(entry, ARP_FIELDS)))
+                .collect()
+        })
         .unwrap_or_default();
     Ok(ArpTable {
         max: number_of(result, "max"),
@@ -216,8 +256,15 @@ pub(crate) fn arp(ctx: &Ctx<'_>, xml: &str) -> Result<ArpTable, ClientError> {
 /// The fields of an ARP `<entry>` that are read.
 const ARP_FIELDS: [&str; 6] = ["interface", "ip", "mac", "status", "port", "ttl"];
 
-fn arp_entry(entry: Node<'_, '_>) -> ArpEntry {
-    let row = Row::new(entry, ARP_FIELDS);
+/// The ARP table's `max`, `total` and rows, for [`scan`].
+pub(super) static ARP_TABLE: Table<2, 6> = Table {
+    rows_at: &["result", "entries"],
+    heading_at: 1,
+    heading: ["max", "total"],
+    fields: ARP_FIELDS,
+};
+
+fn arp_entry(row: &impl Fields) -> ArpEntry {
     ArpEntry {
         interface: row.text_of("interface").unwrap_or_default(),
         ip: row.text_of("ip").unwrap_or_default(),

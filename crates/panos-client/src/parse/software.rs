@@ -1,7 +1,8 @@
 //! `request system software check` and `request system software info`: the software catalog.
 
 use super::envelope::open;
-use super::{Ctx, Row, children, path};
+use super::scan::{self, Table};
+use super::{Ctx, Fields, Row, children, path};
 use crate::error::ClientError;
 use crate::model::{SoftwareCatalog, SoftwareImage};
 use crate::types::SoftwareVersion;
@@ -29,37 +30,70 @@ const FIELDS: [&str; 9] = [
     "uploaded",
 ];
 
+/// The catalog's rows, for [`scan`].
+pub(super) static CATALOG: Table<0, 9> = Table {
+    rows_at: &["result", "sw-updates", "versions"],
+    heading_at: 0,
+    heading: [],
+    fields: FIELDS,
+};
+
 pub(crate) fn software_catalog(ctx: &Ctx<'_>, xml: &str) -> Result<SoftwareCatalog, ClientError> {
+    match scan::read(ctx, xml, &CATALOG) {
+        Some(table) => Ok(sorted(
+            table
+                .rows
+                .iter()
+                .filter_map(|row| image(ctx, row))
+                .collect(),
+        )),
+        None => catalog_from_document(ctx, xml),
+    }
+}
+
+/// [`software_catalog`] through the whole document: for answers [`scan`] leaves.
+pub(super) fn catalog_from_document(
+    ctx: &Ctx<'_>,
+    xml: &str,
+) -> Result<SoftwareCatalog, ClientError> {
     let response = open(ctx, xml)?;
     let Some(versions) = path(response.root(), &["result", "sw-updates", "versions"]) else {
         return Ok(SoftwareCatalog::default());
     };
-    let mut images = Vec::new();
-    for entry in children(versions, "entry") {
-        let row = Row::new(entry, FIELDS);
-        let text = row.text_ref("version").unwrap_or_default();
-        let Ok(version) = text.parse::<SoftwareVersion>() else {
-            tracing::warn!(
-                operation = ctx.operation,
-                version = %text.chars().take(40).collect::<String>(),
-                "skipping a catalog entry whose version is not valid"
-            );
-            continue;
-        };
-        images.push(SoftwareImage {
-            version,
-            filename: row.text_of("filename"),
-            size_mb: row.number_of("size"),
-            size_kb: row.number_of("size-kb"),
-            released_on: row.text_of("released-on"),
-            downloaded: row.flag_of("downloaded").unwrap_or(false),
-            current: row.flag_of("current").unwrap_or(false),
-            latest: row.flag_of("latest").unwrap_or(false),
-            uploaded: row.flag_of("uploaded").unwrap_or(false),
-        });
-    }
+    let images = children(versions, "entry")
+        .filter_map(|entry| image(ctx, &Row::new(entry, FIELDS)))
+        .collect();
+    Ok(sorted(images))
+}
+
+/// The image of a catalog entry, or `None` (with a warning) when its version is not valid.
+fn image(ctx: &Ctx<'_>, row: &impl Fields) -> Option<SoftwareImage> {
+    let text = row.text_ref("version").unwrap_or_default();
+    let Ok(version) = text.parse::<SoftwareVersion>() else {
+        tracing::warn!(
+            operation = ctx.operation,
+            version = %text.chars().take(40).collect::<String>(),
+            "skipping a catalog entry whose version is not valid"
+        );
+        return None;
+    };
+    Some(SoftwareImage {
+        version,
+        filename: row.text_of("filename"),
+        size_mb: row.number_of("size"),
+        size_kb: row.number_of("size-kb"),
+        released_on: row.text_of("released-on"),
+        downloaded: row.flag_of("downloaded").unwrap_or(false),
+        current: row.flag_of("current").unwrap_or(false),
+        latest: row.flag_of("latest").unwrap_or(false),
+        uploaded: row.flag_of("uploaded").unwrap_or(false),
+    })
+}
+
+/// The catalog of `images`, oldest first.
+fn sorted(mut images: Vec<SoftwareImage>) -> SoftwareCatalog {
     images.sort_by(|a, b| a.version.cmp(&b.version));
-    Ok(SoftwareCatalog { images })
+    SoftwareCatalog { images }
 }
 
 #[cfg(test)]
