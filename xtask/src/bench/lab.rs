@@ -34,6 +34,19 @@ impl Lab {
         paths: &str,
         tweak: impl FnOnce(&mut Config),
     ) -> Result<Lab, String> {
+        Self::start_in(runtime, fleet, scale, paths, tweak, None)
+    }
+
+    /// [`Lab::start`] with the state directory under `parent` (`None`: the system's temporary
+    /// directory).
+    pub fn start_in(
+        runtime: &Runtime,
+        fleet: FleetSpec,
+        scale: f64,
+        paths: &str,
+        tweak: impl FnOnce(&mut Config),
+        parent: Option<&Path>,
+    ) -> Result<Lab, String> {
         let sim = runtime
             .block_on(panos_sim::start(
                 SimConfig::new(fleet)
@@ -41,7 +54,13 @@ impl Lab {
                     .with_timings(Timings::default()),
             ))
             .map_err(|e| format!("cannot start the simulator: {e}"))?;
-        let state = tempdir("panos-bench-state-")?;
+        let state = match parent {
+            Some(parent) => tempfile::Builder::new()
+                .prefix("panos-bench-state-")
+                .tempdir_in(parent)
+                .map_err(|e| format!("cannot create a directory in {}: {e}", parent.display()))?,
+            None => tempdir("panos-bench-state-")?,
+        };
         let secrets = tempdir("panos-bench-secrets-")?;
         let key_file = secrets.path().join("api.key");
         std::fs::write(&key_file, sim.api_key()).map_err(io("write the key file"))?;
