@@ -1,10 +1,11 @@
 //! The scale part: thousands of simulated devices (10,000; 1,000 with `--quick`) upgraded one
-//! hop each through the real daemon, 50 workers; reports the daemon's peak RSS (`VmHWM`) and
-//! its CPU seconds (user + system) per device upgraded, read from `/proc` before it stops.
+//! hop each through the real daemon, 50 workers, twice (state directory in memory, then on
+//! disk; see [`run`]); reports the daemon's peak RSS (`VmHWM`) and its CPU seconds (user +
+//! system) per device upgraded, read from `/proc` before it stops.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -66,7 +67,9 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
     }
     bench.report(Figure::new("scale.wall", main.makespan_secs, "s"));
     let mut details = main.details(devices);
-    details["disk"] = disk.as_ref().map_or(serde_json::Value::Null, |d| d.details(devices));
+    details["disk"] = disk
+        .as_ref()
+        .map_or(serde_json::Value::Null, |d| d.details(devices));
     bench.detail("scale", details);
     main.all_upgraded?;
     disk.map_or(Ok(()), |d| d.all_upgraded)
