@@ -110,13 +110,18 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
     }
 
     /// When to look at device `i` during a `wait` that began at `start`, if its model has
-    /// shown how long the wait takes; with the words that tell the operator why the device
-    /// is left alone until then.
+    /// shown the wait takes longer than the first poll interval; with the words that tell the
+    /// operator why the device is left alone until then.
     fn looks(&self, i: usize, wait: LearnedWait, start: Instant) -> Option<(Looks, String)> {
         let model = self.models.get(&i)?;
         let secs = self.learned.shortest(model, wait)?;
         let looks = Looks::after(start, self.timing.scaled(secs));
         let first = looks.first().saturating_duration_since(start);
+        if first < self.timing.scaled(self.timing.poll_initial_secs) {
+            // Sooner than the first poll anyway (a device ready as soon as it answers): the
+            // wait asks at once and polls as usual.
+            return None;
+        }
         let what = match wait {
             LearnedWait::Restart => "to come back",
             LearnedWait::ChassisReady => "to be ready",

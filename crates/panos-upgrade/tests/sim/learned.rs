@@ -107,3 +107,72 @@ async fn a_second_device_of_the_model_is_polled_when_it_can_be_back() {
     });
     assert!(!said_first, "nothing was learned before the first device");
 }
+
+/// A model whose devices are ready as soon as they answer has nothing to wait for: the next
+/// device is asked at once, with no planned look, and answers yes the first time.
+#[tokio::test]
+async fn a_wait_shorter_than_a_poll_is_not_planned() {
+    let timings = panos_sim::Timings {
+        chassis_ready_secs: 0.0,
+        ..Default::default()
+    };
+    let lab = Lab::start_with(
+        vec![firewall("0001A", "10.2.9"), firewall("0002A", "10.2.9")],
+        timings,
+    )
+    .await;
+    let paths = paths(r#"{"10.2.9": ["10.2.10"]}"#);
+    let learned = LearnedWaits::default();
+    let mut messages = Vec::new();
+    for (id, serial) in [("j1", "0001A"), ("j2", "0002A")] {
+        let sink = MemorySink::default();
+        let report = panos_upgrade::run_job(
+            &lab.client,
+            &sink,
+            &engine_config(),
+            &paths,
+            &standalone_job(id, serial),
+            ResumeState {
+                learned: learned.clone(),
+                ..ResumeState::default()
+            },
+            CancellationToken::new(),
+        )
+        .await;
+        assert_eq!(report.outcome, JobOutcome::Completed, "{report:#?}");
+        messages = sink
+            .events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Progress(p) => Some(p.message),
+                _ => None,
+            })
+            .collect();
+    }
+    let ready = learned
+        .shortest("PA-VM", LearnedWait::ChassisReady)
+        .expect("learned");
+    assert!(
+        ready < 5.0,
+        "ready at the first question, {ready} s after the answer"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("to come back; first look in")),
+        "the restart is planned: {messages:#?}"
+    );
+    assert!(
+        !messages.iter().any(|m| m.contains("to be ready")),
+        "chassis ready is not: {messages:#?}"
+    );
+    // Once in the readiness checks, once after the restart.
+    let asked = lab.sent("0002A", Op::ChassisReady);
+    let restart = lab.sent("0002A", Op::Restart)[0].seq;
+    let after: Vec<_> = asked.iter().filter(|r| r.seq > restart).collect();
+    assert_eq!(
+        after.len(),
+        1,
+        "asked once after the restart, ready: {asked:#?}"
+    );
+}
