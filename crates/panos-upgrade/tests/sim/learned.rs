@@ -28,17 +28,12 @@ fn during_reboot(log: &[RequestRecord], serial: &str, op: Op) -> Vec<RequestReco
         .collect()
 }
 
-#[tokio::test]
-async fn a_second_device_of_the_model_is_polled_when_it_can_be_back() {
-    let lab = Lab::start(vec![
-        firewall("0001A", "10.2.9"),
-        firewall("0002A", "10.2.9"),
-    ])
-    .await;
+/// Upgrades 0001A, then 0002A (PA-VMs on 10.2.9, one hop to 10.2.10) with one `learned`,
+/// each to its end with one restart; returns each job's progress messages.
+async fn upgrade_both(lab: &Lab, learned: &LearnedWaits) -> [Vec<String>; 2] {
     let paths = paths(r#"{"10.2.9": ["10.2.10"]}"#);
-    let learned = LearnedWaits::default();
-    let mut sinks = Vec::new();
-    for (id, serial) in [("j1", "0001A"), ("j2", "0002A")] {
+    let mut said = [Vec::new(), Vec::new()];
+    for (messages, (id, serial)) in said.iter_mut().zip([("j1", "0001A"), ("j2", "0002A")]) {
         let sink = MemorySink::default();
         let report = panos_upgrade::run_job(
             &lab.client,
@@ -57,8 +52,27 @@ async fn a_second_device_of_the_model_is_polled_when_it_can_be_back() {
         assert_eq!(report.devices[0].outcome, DeviceOutcome::Upgraded);
         assert_eq!(lab.version_of(serial), "10.2.10");
         assert_eq!(lab.sent(serial, Op::Restart).len(), 1);
-        sinks.push(sink);
+        *messages = sink
+            .events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Progress(p) => Some(p.message),
+                _ => None,
+            })
+            .collect();
     }
+    said
+}
+
+#[tokio::test]
+async fn a_second_device_of_the_model_is_polled_when_it_can_be_back() {
+    let lab = Lab::start(vec![
+        firewall("0001A", "10.2.9"),
+        firewall("0002A", "10.2.9"),
+    ])
+    .await;
+    let learned = LearnedWaits::default();
+    let [first_said, second_said] = upgrade_both(&lab, &learned).await;
 
     // What the first device showed: the simulated reboot (480 s, after 5 s of shutdown),
     // seen no sooner than it happened (how much later depends on the machine's load), and
@@ -94,17 +108,11 @@ async fn a_second_device_of_the_model_is_polled_when_it_can_be_back() {
     );
 
     // The operator is told why the device is left alone.
-    let said = sinks[1].events().into_iter().any(|e| match e {
-        Event::Progress(p) => {
-            p.message.contains("PA-VM devices took") && p.message.contains("first look in")
-        }
-        _ => false,
-    });
+    let said = second_said
+        .iter()
+        .any(|m| m.contains("PA-VM devices took") && m.contains("first look in"));
     assert!(said, "the wait says what it learned");
-    let said_first = sinks[0].events().into_iter().any(|e| match e {
-        Event::Progress(p) => p.message.contains("first look in"),
-        _ => false,
-    });
+    let said_first = first_said.iter().any(|m| m.contains("first look in"));
     assert!(!said_first, "nothing was learned before the first device");
 }
 
@@ -121,34 +129,8 @@ async fn a_wait_shorter_than_a_poll_is_not_planned() {
         timings,
     )
     .await;
-    let paths = paths(r#"{"10.2.9": ["10.2.10"]}"#);
     let learned = LearnedWaits::default();
-    let mut messages = Vec::new();
-    for (id, serial) in [("j1", "0001A"), ("j2", "0002A")] {
-        let sink = MemorySink::default();
-        let report = panos_upgrade::run_job(
-            &lab.client,
-            &sink,
-            &engine_config(),
-            &paths,
-            &standalone_job(id, serial),
-            ResumeState {
-                learned: learned.clone(),
-                ..ResumeState::default()
-            },
-            CancellationToken::new(),
-        )
-        .await;
-        assert_eq!(report.outcome, JobOutcome::Completed, "{report:#?}");
-        messages = sink
-            .events()
-            .into_iter()
-            .filter_map(|e| match e {
-                Event::Progress(p) => Some(p.message),
-                _ => None,
-            })
-            .collect();
-    }
+    let [_, messages] = upgrade_both(&lab, &learned).await;
     let ready = learned
         .shortest("PA-VM", LearnedWait::ChassisReady)
         .expect("learned");
