@@ -76,10 +76,8 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
             }
         }
         let looks = accepted_at.and_then(|at| self.looks(i, LearnedWait::Restart, at));
-        let mut message = format!("waiting for the device to come back on {version}");
-        if let Some((_, said)) = &looks {
-            message.push_str(said);
-        }
+        let said = looks.as_ref().map_or("", |(_, said)| said.as_str());
+        let message = format!("waiting for the device to come back on {version}{said}");
         self.enter(i, Step::WaitReboot, message).await;
         let info = self
             .wait_back_on(i, &version, restart, looks.map(|(looks, _)| looks))
@@ -90,11 +88,13 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         }
         self.models.insert(i, info.model.clone());
         let looks = self.looks(i, LearnedWait::ChassisReady, back_at);
-        let mut message = "waiting for chassis ready".to_owned();
-        if let Some((_, said)) = &looks {
-            message.push_str(said);
-        }
-        self.enter(i, Step::WaitReady, message).await;
+        let said = looks.as_ref().map_or("", |(_, said)| said.as_str());
+        self.enter(
+            i,
+            Step::WaitReady,
+            format!("waiting for chassis ready{said}"),
+        )
+        .await;
         self.wait_chassis_ready(i, looks.map(|(looks, _)| looks))
             .await?;
         self.learn(&info.model, LearnedWait::ChassisReady, back_at);
@@ -241,11 +241,8 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         let waiting = Instant::now();
         loop {
             // Cancellation is deliberately not honoured here: see restart_and_wait.
-            let tick = match looks.and_then(|looks| looks.next(Instant::now())) {
-                Some(at) => poller.tick_at(at, &never).await,
-                None => poller.tick(&never).await,
-            };
-            if let Err(stop) = tick {
+            let planned = looks.and_then(|looks| looks.next(Instant::now()));
+            if let Err(stop) = poller.tick_planned(planned, &never).await {
                 debug_assert_eq!(stop, WaitStop::TimedOut);
                 return Err(UpgradeFailure::new(
                     &serial,
@@ -388,11 +385,8 @@ impl<A: PanosApi, S: ProgressSink> Run<'_, A, S> {
         loop {
             // The first question goes at once, unless the model has shown it takes a while.
             if asked || looks.is_some() {
-                let tick = match looks.and_then(|looks| looks.next(Instant::now())) {
-                    Some(at) => poller.tick_at(at, &never).await,
-                    None => poller.tick(&never).await,
-                };
-                if let Err(stop) = tick {
+                let planned = looks.and_then(|looks| looks.next(Instant::now()));
+                if let Err(stop) = poller.tick_planned(planned, &never).await {
                     return Err(self.stop_from_wait(
                         i,
                         stop,

@@ -194,13 +194,17 @@ impl Poller {
         }
     }
 
-    /// Sleeps until `at` (never past the deadline), for a poll planned at a known moment; the
-    /// growing interval of [`Poller::tick`] is left where it was.
-    pub async fn tick_at(
+    /// Like [`Poller::tick`], but when a poll is planned at a known moment (`planned`), sleeps
+    /// until then instead (never past the deadline), leaving the growing interval where it
+    /// was.
+    pub async fn tick_planned(
         &mut self,
-        at: Instant,
+        planned: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<(), WaitStop> {
+        let Some(at) = planned else {
+            return self.tick(cancel).await;
+        };
         if Instant::now() >= self.deadline {
             return Err(WaitStop::TimedOut);
         }
@@ -368,6 +372,32 @@ mod tests {
         // Without an estimate: the usual growing interval.
         poller.tick_expecting(None, &cancel).await.unwrap();
         assert_eq!(start.elapsed(), Duration::from_secs(172));
+    }
+
+    /// A planned poll comes at its moment, never past the deadline, and leaves the growing
+    /// interval where it was; without a plan it is an ordinary tick.
+    #[tokio::test(start_paused = true)]
+    async fn a_planned_poll_comes_at_its_moment() {
+        let timing = Timing::default();
+        let cancel = CancellationToken::new();
+        let start = Instant::now();
+        let mut poller = timing.poller(600);
+        let planned = Some(start + Duration::from_secs(400));
+        poller.tick_planned(planned, &cancel).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(400));
+        poller.tick_planned(None, &cancel).await.unwrap();
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_secs(405),
+            "the first interval"
+        );
+        let late = Some(start + Duration::from_secs(900));
+        poller.tick_planned(late, &cancel).await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_secs(600), "the deadline");
+        assert_eq!(
+            poller.tick_planned(late, &cancel).await,
+            Err(WaitStop::TimedOut)
+        );
     }
 
     #[tokio::test(start_paused = true)]
