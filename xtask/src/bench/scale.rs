@@ -15,7 +15,7 @@ use serde_json::json;
 
 use super::Bench;
 use super::figures::{Figure, Target};
-use super::fleet::{fleet_jobs, one_hop_fleet, paths, run_jobs, tune};
+use super::fleet::{Batch, fleet_jobs, one_hop_fleet, paths, run_jobs, tune};
 use super::lab::{Daemon, Lab, proc_usage, rss_bytes};
 
 /// Simulated seconds per real second: devices are quick, so the daemon and the API carry the
@@ -43,7 +43,7 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
     let label = if bench.quick { "1k" } else { "10k" };
     bench.report(Figure::new(
         format!("scale.devices_{label}"),
-        main.upgraded as f64,
+        main.batch.upgraded as f64,
         "devices",
     ));
     bench.report(
@@ -65,20 +65,23 @@ pub fn run(bench: &mut Bench) -> Result<(), String> {
             "ms",
         ));
     }
-    bench.report(Figure::new("scale.wall", main.makespan_secs, "s"));
+    bench.report(Figure::new(
+        "scale.wall",
+        main.batch.makespan.as_secs_f64(),
+        "s",
+    ));
     let mut details = main.details(devices);
     details["disk"] = disk
         .as_ref()
         .map_or(serde_json::Value::Null, |d| d.details(devices));
     bench.detail("scale", details);
-    main.all_upgraded?;
-    disk.map_or(Ok(()), |d| d.all_upgraded)
+    main.batch.all_upgraded()?;
+    disk.map_or(Ok(()), |d| d.batch.all_upgraded())
 }
 
 /// What one pass measured.
 struct Pass {
-    upgraded: usize,
-    makespan_secs: f64,
+    batch: Batch,
     usage: super::lab::Usage,
     at_start: super::lab::Usage,
     api_calls: u64,
@@ -86,21 +89,19 @@ struct Pass {
     inventory_warnings: Vec<String>,
     samples: Vec<serde_json::Value>,
     filesystem: String,
-    not_upgraded: Vec<String>,
-    all_upgraded: Result<(), String>,
 }
 
 impl Pass {
     fn cpu_per_device_ms(&self) -> f64 {
-        self.usage.cpu_secs * 1000.0 / self.upgraded.max(1) as f64
+        self.usage.cpu_secs * 1000.0 / self.batch.upgraded.max(1) as f64
     }
 
     fn details(&self, devices: usize) -> serde_json::Value {
         json!({
             "devices": devices, "workers": 50, "time_scale": SCALE, "rate_limit_per_second": RATE,
             "state_dir_filesystem": self.filesystem,
-            "upgraded": self.upgraded, "not_upgraded": self.not_upgraded,
-            "makespan_secs": self.makespan_secs, "api_calls": self.api_calls,
+            "upgraded": self.batch.upgraded, "not_upgraded": self.batch.not_upgraded,
+            "makespan_secs": self.batch.makespan.as_secs_f64(), "api_calls": self.api_calls,
             "api_calls_per_device": self.api_calls.max(1) as f64 / devices as f64,
             "api_calls_per_device_by_op": self.by_op,
             "cpu_per_device_ms": self.cpu_per_device_ms(),
@@ -171,8 +172,7 @@ fn pass(bench: &Bench, devices: usize, parent: Option<&Path>) -> Result<Pass, St
     lab.shutdown(&bench.runtime);
     let (batch, usage) = (batch?, usage?);
     Ok(Pass {
-        upgraded: batch.upgraded,
-        makespan_secs: batch.makespan.as_secs_f64(),
+        batch,
         usage,
         at_start,
         api_calls: counters.total,
@@ -180,8 +180,6 @@ fn pass(bench: &Bench, devices: usize, parent: Option<&Path>) -> Result<Pass, St
         inventory_warnings,
         samples,
         filesystem,
-        not_upgraded: batch.not_upgraded.clone(),
-        all_upgraded: batch.all_upgraded(),
     })
 }
 
