@@ -57,7 +57,7 @@ pub(super) fn catalog_from_document(
     xml: &str,
 ) -> Result<SoftwareCatalog, ClientError> {
     let response = open(ctx, xml)?;
-    let Some(versions) = path(response.root(), &["result", "sw-updates", "versions"]) else {
+    let Some(versions) = path(response.root(), CATALOG.rows_at) else {
         return Ok(SoftwareCatalog::default());
     };
     let images = children(versions, "entry")
