@@ -201,10 +201,8 @@ impl StateDir {
             let name = match name.into_string() {
                 Ok(name) => name,
                 Err(raw) => {
-                    let failed = self.queue_dir(QueueFolder::Failed);
                     let reason = "has a file name that is not UTF-8";
-                    scan.rejected
-                        .extend(move_aside_or_log(&dir.join(raw), &failed, reason));
+                    self.reject_pending(&dir.join(raw), reason, &mut scan);
                     continue;
                 }
             };
@@ -294,9 +292,14 @@ impl StateDir {
                 }
             }
         };
+        self.reject_pending(&path, &refused, scan);
+    }
+
+    /// Moves `path` to `failed/` with `reason`, noted in `scan` (or logged, when it cannot).
+    fn reject_pending(&self, path: &Path, reason: &str, scan: &mut Scan<PendingJob>) {
         let failed = self.queue_dir(QueueFolder::Failed);
         scan.rejected
-            .extend(move_aside_or_log(&path, &failed, &refused));
+            .extend(move_aside_or_log(path, &failed, reason));
     }
 }
 
